@@ -1,0 +1,7 @@
+export * from './domain/index.js'
+export * from './errors.js'
+export * from './mapping/index.js'
+export type * from './ports/index.js'
+export * from './result.js'
+export * from './state/index.js'
+export * from './template/index.js'

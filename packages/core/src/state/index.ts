@@ -1,0 +1,2 @@
+export * from './cell-state.js'
+export * from './run-state.js'

@@ -1,0 +1,6 @@
+export * from './contracts/index.js'
+export * from './fixed-clock.js'
+export * from './memory-repositories.js'
+export * from './memory-state.js'
+export * from './plain-secret-box.js'
+export * from './seq-ids.js'

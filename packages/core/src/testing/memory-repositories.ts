@@ -1,0 +1,31 @@
+import type { Repositories } from '../ports/repositories.js'
+import { createMemoryCellResultRepository } from './memory/cell-result-repository.js'
+import { createMemoryCellValueRepository } from './memory/cell-value-repository.js'
+import { createMemoryColumnRepository } from './memory/column-repository.js'
+import { createMemoryConnectionRepository } from './memory/connection-repository.js'
+import { createMemoryEvaluationRepository } from './memory/evaluation-repository.js'
+import { createMemoryEvaluatorRepository } from './memory/evaluator-repository.js'
+import { createMemoryProjectRepository } from './memory/project-repository.js'
+import { createMemoryRowRepository } from './memory/row-repository.js'
+import { createMemoryRunRepository } from './memory/run-repository.js'
+import { createMemoryUserRepository } from './memory/user-repository.js'
+import { type MemoryDeps, type MemoryState, createMemoryState } from './memory-state.js'
+
+/** The in-memory fake of every storage port; it passes the same contract suites as SQL storage. */
+export function createMemoryRepositories(
+  deps: MemoryDeps,
+  state: MemoryState = createMemoryState(),
+): Repositories {
+  return {
+    projects: createMemoryProjectRepository(state, deps),
+    users: createMemoryUserRepository(state, deps),
+    evaluations: createMemoryEvaluationRepository(state, deps),
+    columns: createMemoryColumnRepository(state, deps),
+    rows: createMemoryRowRepository(state, deps),
+    cellValues: createMemoryCellValueRepository(state, deps),
+    runs: createMemoryRunRepository(state, deps),
+    cellResults: createMemoryCellResultRepository(state, deps),
+    connections: createMemoryConnectionRepository(state, deps),
+    evaluators: createMemoryEvaluatorRepository(state, deps),
+  }
+}

@@ -1,0 +1,55 @@
+import type { CellResult, CellValue } from '../domain/cell.js'
+import type { Column } from '../domain/column.js'
+import type { Connection } from '../domain/connection.js'
+import type { Evaluation } from '../domain/evaluation.js'
+import type { Evaluator } from '../domain/evaluator.js'
+import type { Project, ProjectMember } from '../domain/project.js'
+import type { Row } from '../domain/row.js'
+import type { Run } from '../domain/run.js'
+import type { User } from '../domain/user.js'
+import type { Clock } from '../ports/clock.js'
+import type { IdSource } from '../ports/id-source.js'
+import type { SecretBox } from '../ports/secret-box.js'
+
+/**
+ * The in-memory fake's tables, shared by every memory repository so that deletes cascade the
+ * way the SQL schema's foreign keys do. Values are stored as given and copied on the way out.
+ */
+export type MemoryState = {
+  users: Map<string, User>
+  passwordHashes: Map<string, string | null>
+  projects: Map<string, Project>
+  /** key: `${projectId}\u0000${userId}` */
+  members: Map<string, ProjectMember>
+  evaluations: Map<string, Evaluation>
+  columns: Map<string, Column>
+  rows: Map<string, Row>
+  /** key: `${columnId}\u0000${rowId}` */
+  cellValues: Map<string, CellValue>
+  runs: Map<string, Run>
+  /** key: `${runId}\u0000${columnId}\u0000${rowId}` */
+  cellResults: Map<string, CellResult>
+  connections: Map<string, Connection>
+  sealedKeys: Map<string, string | null>
+  evaluators: Map<string, Evaluator>
+}
+
+export type MemoryDeps = { ids: IdSource; clock: Clock; secretBox: SecretBox }
+
+export function createMemoryState(): MemoryState {
+  return {
+    users: new Map(),
+    passwordHashes: new Map(),
+    projects: new Map(),
+    members: new Map(),
+    evaluations: new Map(),
+    columns: new Map(),
+    rows: new Map(),
+    cellValues: new Map(),
+    runs: new Map(),
+    cellResults: new Map(),
+    connections: new Map(),
+    sealedKeys: new Map(),
+    evaluators: new Map(),
+  }
+}

@@ -1,0 +1,37 @@
+import type { Clock, IdSource, Repositories, SecretBox } from '@assay/core'
+import type { Kysely } from 'kysely'
+import { createSqlCellResultRepository } from './repositories/sql-cell-result-repository.js'
+import { createSqlCellValueRepository } from './repositories/sql-cell-value-repository.js'
+import { createSqlColumnRepository } from './repositories/sql-column-repository.js'
+import { createSqlConnectionRepository } from './repositories/sql-connection-repository.js'
+import { createSqlEvaluationRepository } from './repositories/sql-evaluation-repository.js'
+import { createSqlEvaluatorRepository } from './repositories/sql-evaluator-repository.js'
+import { createSqlProjectRepository } from './repositories/sql-project-repository.js'
+import { createSqlRowRepository } from './repositories/sql-row-repository.js'
+import { createSqlRunRepository } from './repositories/sql-run-repository.js'
+import { createSqlUserRepository } from './repositories/sql-user-repository.js'
+import type { Database, Dialect } from './schema.js'
+
+export type SqlDeps = {
+  db: Kysely<Database>
+  dialect: Dialect
+  ids: IdSource
+  clock: Clock
+  secretBox: SecretBox
+}
+
+/** Every storage port on one Kysely handle; the caller decides whether it is SQLite or Postgres. */
+export function createSqlRepositories(deps: SqlDeps): Repositories {
+  return {
+    projects: createSqlProjectRepository(deps),
+    users: createSqlUserRepository(deps),
+    evaluations: createSqlEvaluationRepository(deps),
+    columns: createSqlColumnRepository(deps),
+    rows: createSqlRowRepository(deps),
+    cellValues: createSqlCellValueRepository(deps),
+    runs: createSqlRunRepository(deps),
+    cellResults: createSqlCellResultRepository(deps),
+    connections: createSqlConnectionRepository(deps),
+    evaluators: createSqlEvaluatorRepository(deps),
+  }
+}

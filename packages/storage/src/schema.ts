@@ -1,0 +1,153 @@
+import type { Generated } from 'kysely'
+
+/*
+ * Table types shared by both dialects. Booleans are stored as integers 0/1, instants as ISO-8601
+ * text, structured values as JSON text, so one query works on SQLite and PostgreSQL alike.
+ * Names are snake_case here and camelCase in the domain; repositories map between them.
+ */
+
+export interface UsersTable {
+  id: string
+  email: string
+  name: string
+  is_admin: number
+  disabled: number
+  password_hash: string | null
+  created_at: string
+}
+
+export interface ProjectsTable {
+  id: string
+  name: string
+  created_at: string
+  created_by: string | null
+}
+
+export interface ProjectMembersTable {
+  project_id: string
+  user_id: string
+  role: string
+  added_at: string
+}
+
+export interface EvaluationsTable {
+  id: string
+  project_id: string
+  name: string
+  created_at: string
+  created_by: string | null
+  cache_enabled: number
+  row_count: number
+}
+
+export interface ColumnsTable {
+  id: string
+  evaluation_id: string
+  name: string
+  position: number
+  config: string
+  created_at: string
+}
+
+export interface RowsTable {
+  id: Generated<number>
+  evaluation_id: string
+  idx: number
+  /** JSON array of the data columns' strings, in column position order. */
+  data: string
+}
+
+export interface CellValuesTable {
+  column_id: string
+  row_id: number
+  value: string | null
+  edited_by: string | null
+  edited_at: string
+}
+
+export interface RunsTable {
+  id: string
+  evaluation_id: string
+  status: string
+  scope: string
+  started_by: string | null
+  created_at: string
+  segment_started_at: string | null
+  elapsed_ms: number
+  segments: number
+  finished_at: string | null
+  tokens_in: number
+  tokens_out: number
+  cost: number | null
+  budget: string | null
+  stop_reason: string | null
+}
+
+export interface CellResultsTable {
+  run_id: string
+  column_id: string
+  row_id: number
+  status: string
+  value_num: number | null
+  value_text: string | null
+  pass: number | null
+  explanation: string | null
+  raw: string | null
+  tokens_in: number
+  tokens_out: number
+  cost: number | null
+  latency_ms: number | null
+  attempts: number
+  error: string | null
+  model: string | null
+  prompt_hash: string | null
+  cached: number
+  finished_at: string
+}
+
+export interface ConnectionsTable {
+  id: string
+  project_id: string | null
+  name: string
+  provider: string
+  base_url: string | null
+  model: string
+  defaults: string
+  limits: string
+  prices: string
+  structured_output: string
+  api_key_sealed: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface CustomEvaluatorsTable {
+  id: string
+  project_id: string | null
+  scope: string
+  kind: string
+  category: string
+  name: string
+  description: string
+  prompt: string | null
+  variables: string
+  scale: string
+  polarity: string
+  created_at: string
+}
+
+export interface Database {
+  users: UsersTable
+  projects: ProjectsTable
+  project_members: ProjectMembersTable
+  evaluations: EvaluationsTable
+  columns: ColumnsTable
+  rows: RowsTable
+  cell_values: CellValuesTable
+  runs: RunsTable
+  cell_results: CellResultsTable
+  connections: ConnectionsTable
+  custom_evaluators: CustomEvaluatorsTable
+}
+
+export type Dialect = 'sqlite' | 'postgres'

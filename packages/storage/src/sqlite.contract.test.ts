@@ -1,0 +1,4 @@
+import { describeRepositoriesContract } from '@assay/core/testing'
+import { makeSqliteHarness } from './test-harness.js'
+
+describeRepositoriesContract('sqlite', makeSqliteHarness)
