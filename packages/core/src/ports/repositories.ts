@@ -71,6 +71,7 @@ export interface ColumnRepository {
 }
 
 /** The outcome of a dataset import. */
+/** `rows`: how many rows this import added; `columns`: the data columns afterwards. */
 export type ImportedDataset = { rows: number; columns: Column[] }
 
 export interface RowRepository {

@@ -1,0 +1,15 @@
+/** The server's public entry: what the CLI (and only the CLI) may import. */
+export { type CsvDelimiter, CSV_DELIMITERS } from './dataset/csv-reader.js'
+export { DATASET_FORMATS, type DatasetFormat, formatFromFileName } from './dataset/dataset-format.js'
+export { exportDataset, type ExportOptions } from './dataset/export-dataset.js'
+export {
+  type DatasetPreview,
+  type DatasetSource,
+  type ImportOutcome,
+  importDataset,
+  PREVIEW_ROWS,
+  previewDataset,
+} from './dataset/import-dataset.js'
+export { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './dataset/limits.js'
+export { type AssayConfig, loadConfig } from './env.js'
+export { createServices, type Services } from './services.js'

@@ -1,0 +1,92 @@
+import type { CellResult } from '../../domain/cell.js'
+import { AssayError } from '../../errors.js'
+import type { CellResultRepository } from '../../ports/repositories.js'
+import type { MemoryDeps, MemoryState } from '../memory-state.js'
+
+const key = (runId: string, columnId: string, rowId: string) =>
+  `${runId}\u0000${columnId}\u0000${rowId}`
+
+function copyResult(result: CellResult): CellResult {
+  return { ...result, error: result.error ? { ...result.error } : null }
+}
+
+/** The texts of a result that PostgreSQL stores as text, which cannot hold NUL. */
+function cellResultTexts(result: CellResult): (string | null)[] {
+  return [
+    typeof result.value === 'string' ? result.value : null,
+    result.explanation,
+    result.raw,
+    result.model,
+    result.promptHash,
+    result.error?.code ?? null,
+    result.error?.message ?? null,
+  ]
+}
+
+/**
+ * The in-memory CellResultRepository: a result is stored once per (run, row, column) and its
+ * usage is added to the run's totals in the same synchronous step.
+ */
+export function createMemoryCellResultRepository(
+  state: MemoryState,
+  _deps: MemoryDeps,
+): CellResultRepository {
+  return {
+    async put(result) {
+      if (cellResultTexts(result).some((text) => text?.includes('\u0000'))) {
+        throw new AssayError('invalid_input', 'a cell result cannot contain a NUL character')
+      }
+      const run = state.runs.get(result.runId)
+      if (!run) throw new AssayError('not_found', `run ${result.runId} does not exist`)
+      if (!state.rows.has(result.rowId)) {
+        throw new AssayError('not_found', `row ${result.rowId} does not exist`)
+      }
+      if (!state.columns.has(result.columnId)) {
+        throw new AssayError('not_found', `column ${result.columnId} does not exist`)
+      }
+      const k = key(result.runId, result.columnId, result.rowId)
+      if (state.cellResults.has(k)) return false
+      state.cellResults.set(k, copyResult(result))
+      const tokens = result.tokensIn + result.tokensOut
+      const cost =
+        result.cost !== null
+          ? run.cost === null
+            ? null
+            : run.cost + result.cost
+          : tokens > 0
+            ? null
+            : run.cost
+      state.runs.set(run.id, {
+        ...run,
+        tokensIn: run.tokensIn + result.tokensIn,
+        tokensOut: run.tokensOut + result.tokensOut,
+        cost,
+      })
+      return true
+    },
+
+    async get(runId, rowId, columnId) {
+      const result = state.cellResults.get(key(runId, columnId, rowId))
+      return result ? copyResult(result) : undefined
+    },
+
+    async listForRun(runId, options = {}) {
+      const { columnId } = options
+      const rowIndex = (rowId: string) => state.rows.get(rowId)?.index ?? -1
+      return [...state.cellResults.values()]
+        .filter((r) => r.runId === runId && (columnId === undefined || r.columnId === columnId))
+        .sort(
+          (a, b) =>
+            rowIndex(a.rowId) - rowIndex(b.rowId) ||
+            (a.columnId < b.columnId ? -1 : a.columnId > b.columnId ? 1 : 0),
+        )
+        .map(copyResult)
+    },
+
+    async countForRun(runId) {
+      let count = 0
+      for (const result of state.cellResults.values()) if (result.runId === runId) count += 1
+      return count
+    },
+  }
+}

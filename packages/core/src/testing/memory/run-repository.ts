@@ -1,0 +1,81 @@
+import type { Run } from '../../domain/run.js'
+import { AssayError } from '../../errors.js'
+import type { RunRepository } from '../../ports/repositories.js'
+import type { MemoryDeps, MemoryState } from '../memory-state.js'
+
+function copyRun(run: Run): Run {
+  return {
+    ...run,
+    scope: {
+      ...run.scope,
+      columnIds: run.scope.columnIds ? [...run.scope.columnIds] : null,
+      rowIds: run.scope.rowIds ? [...run.scope.rowIds] : null,
+    },
+    budget: run.budget ? { ...run.budget } : null,
+  }
+}
+
+const newestFirst = (a: Run, b: Run) =>
+  a.createdAt === b.createdAt ? compare(b.id, a.id) : compare(b.createdAt, a.createdAt)
+const oldestFirst = (a: Run, b: Run) => newestFirst(b, a)
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The in-memory RunRepository. `update` is a compare-and-set on the status and leaves the
+ * token and cost totals alone: those belong to CellResultRepository.put.
+ */
+export function createMemoryRunRepository(state: MemoryState, deps: MemoryDeps): RunRepository {
+  function checkUser(userId: string | null): void {
+    if (userId !== null && !state.users.has(userId)) {
+      throw new AssayError('not_found', `user ${userId} does not exist`)
+    }
+  }
+
+  return {
+    async create(input) {
+      if (!state.evaluations.has(input.evaluationId)) {
+        throw new AssayError('not_found', `evaluation ${input.evaluationId} does not exist`)
+      }
+      checkUser(input.startedBy)
+      const run = copyRun({ ...input, id: deps.ids.next('run') })
+      state.runs.set(run.id, run)
+      return copyRun(run)
+    },
+
+    async get(id) {
+      const run = state.runs.get(id)
+      return run ? copyRun(run) : undefined
+    },
+
+    async list(evaluationId) {
+      return [...state.runs.values()]
+        .filter((r) => r.evaluationId === evaluationId)
+        .sort(newestFirst)
+        .map(copyRun)
+    },
+
+    async listByStatus(statuses) {
+      return [...state.runs.values()]
+        .filter((r) => statuses.includes(r.status))
+        .sort(oldestFirst)
+        .map(copyRun)
+    },
+
+    async update(next, expected) {
+      const stored = state.runs.get(next.id)
+      if (!stored) throw new AssayError('not_found', `run ${next.id} does not exist`)
+      if (stored.status !== expected) return undefined
+      checkUser(next.startedBy)
+      const updated = copyRun({
+        ...next,
+        evaluationId: stored.evaluationId,
+        createdAt: stored.createdAt,
+        tokensIn: stored.tokensIn,
+        tokensOut: stored.tokensOut,
+        cost: stored.cost,
+      })
+      state.runs.set(updated.id, updated)
+      return copyRun(updated)
+    },
+  }
+}
