@@ -18,6 +18,12 @@ export async function makeSqliteHarness(): Promise<RepositoriesHarness> {
 
 /** A fresh PostgreSQL database (created on the test server, dropped on close). */
 export async function makePostgresHarness(serverUrl: string): Promise<RepositoriesHarness> {
+  const created = await createPostgresTestDatabase(serverUrl)
+  return makeHarness(created.url, created.drop)
+}
+
+/** Creates an empty database on a test server; `drop` removes it again. */
+export async function createPostgresTestDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `assay_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
@@ -25,12 +31,15 @@ export async function makePostgresHarness(serverUrl: string): Promise<Repositori
   await admin.end()
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
-  return makeHarness(url.toString(), async () => {
-    const drop = new pg.Client({ connectionString: serverUrl })
-    await drop.connect()
-    await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await drop.end()
-  })
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl })
+      await client.connect()
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await client.end()
+    },
+  }
 }
 
 async function makeHarness(url: string, cleanup: () => Promise<void>): Promise<RepositoriesHarness> {

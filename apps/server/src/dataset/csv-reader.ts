@@ -1,5 +1,5 @@
 import { AssayError } from '@assay/core'
-import { type CsvError, type Info, parse } from 'csv-parse'
+import { type CsvError, type InfoRecord, type Options, parse } from 'csv-parse'
 import type { DatasetChunk } from './dataset-format.js'
 import { checkCellSize, checkRowCount, validateHeader } from './header.js'
 import type { ImportLimits } from './limits.js'
@@ -34,10 +34,10 @@ export async function* readCsv(text: AsyncIterable<string>, options: CsvOptions)
   // refusal names where the offending record started even if earlier records are still queued.
   let prevEnd = 0
   let prevEmpty = 0
-  const parser = parse({
+  const parseOptions: Options<{ line: number; record: string[] }, string[]> = {
     delimiter,
     bom: true,
-    on_record: (record: string[], context: Info) => {
+    on_record: (record: string[], context: InfoRecord) => {
       const line = prevEnd + 1 + (context.empty_lines - prevEmpty)
       prevEnd = context.lines
       prevEmpty = context.empty_lines
@@ -47,7 +47,9 @@ export async function* readCsv(text: AsyncIterable<string>, options: CsvOptions)
     skip_empty_lines: true,
     // An unterminated quote would otherwise swallow the rest of the file into one value.
     max_record_size: limits.maxCellChars * 2 + 1024,
-  })
+  }
+  // csv-parse types on_record as keeping the record type; ours wraps it with its line.
+  const parser = parse(parseOptions as unknown as Options)
   const pump = (async () => {
     try {
       if (head && !parser.write(head)) await drained(parser)

@@ -15,9 +15,9 @@ const split = (text: string) => text.split(' ')
 // NLTK's nltk/translate/bleu_score.py (sentence_bleu, modified_precision, SmoothingFunction).
 const HYP1 =
   'It is a guide to action which ensures that the military always obeys the commands of the party'
-const HYP2 =
-  'It is to insure the troops forever hearing the activity guidebook that party direct'
-const REF1 = 'It is a guide to action that ensures that the military will forever heed Party commands'
+const HYP2 = 'It is to insure the troops forever hearing the activity guidebook that party direct'
+const REF1 =
+  'It is a guide to action that ensures that the military will forever heed Party commands'
 const REF2 =
   'It is the guiding principle which guarantees the military forces always being under the command of the Party'
 const REF3 = 'It is the practical guide for the army always to heed the directions of the party'
@@ -42,7 +42,9 @@ describe('BLEU against published reference values', () => {
 
   it('NLTK doc: hypothesis2 has no 3-gram match, so unsmoothed BLEU is 0 and method1 gives 0.0370…', () => {
     expect(bleu(HYP2, REFS).score).toBe(0)
-    expect(bleu(HYP2, REFS).explanation).toContain('no matching 3-grams (no smoothing; try method1)')
+    expect(bleu(HYP2, REFS).explanation).toContain(
+      'no matching 3-grams (no smoothing; try method1)',
+    )
     const smoothed = bleu(HYP2, REFS, {
       maxOrder: 4,
       smoothing: 'method1',
@@ -66,21 +68,22 @@ describe('BLEU against published reference values', () => {
     expectPrintedPrefix(result.score, '0.3920')
   })
 
-  it.each(['none', 'method1', 'method3'] as const)(
-    'NLTK SmoothingFunction doc: hypothesis1 vs reference1 alone is 0.4118… with %s',
-    (smoothing) => {
-      const result = bleu(HYP1, [REF1], {
-        maxOrder: 4,
-        smoothing,
-        epsilon: 0.1,
-        tokenizer: 'whitespace',
-        lowercase: false,
-      })
-      expectPrintedPrefix(result.score, '0.4118')
-      // The same segment scored by Moses' BLEU (pastebin.com/4Gs6Xt9L): 0.41180376356915777.
-      expect(result.score).toBeCloseTo(0.41180376356915777, 14)
-    },
-  )
+  it.each([
+    'none',
+    'method1',
+    'method3',
+  ] as const)('NLTK SmoothingFunction doc: hypothesis1 vs reference1 alone is 0.4118… with %s', (smoothing) => {
+    const result = bleu(HYP1, [REF1], {
+      maxOrder: 4,
+      smoothing,
+      epsilon: 0.1,
+      tokenizer: 'whitespace',
+      lowercase: false,
+    })
+    expectPrintedPrefix(result.score, '0.4118')
+    // The same segment scored by Moses' BLEU (pastebin.com/4Gs6Xt9L): 0.41180376356915777.
+    expect(result.score).toBeCloseTo(0.41180376356915777, 14)
+  })
 
   it.each([
     // Papineni et al. 2002 §2.1 Example 2 / NLTK modified_precision doctest: 2/7 = 0.2857…
@@ -196,7 +199,10 @@ describe('13a tokeniser (sacreBLEU tokenizer_13a)', () => {
     expect(plain.score).toBeLessThan(1)
     const create = METRICS.bleu.create({ tokenizer: '13a' })
     if (!create.ok) throw new Error(create.error.message)
-    expect(create.value({ output: 'the cat sat on the mat.', expected: 'the cat sat on the mat .' }).score).toBe(1)
+    expect(
+      create.value({ output: 'the cat sat on the mat.', expected: 'the cat sat on the mat .' })
+        .score,
+    ).toBe(1)
   })
 })
 

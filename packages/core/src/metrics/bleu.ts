@@ -6,7 +6,8 @@ import { formatNumber, whitespaceTokens } from './text.js'
 
 /**
  * Smoothing for zero n-gram matches (Chen & Cherry 2014, as NLTK's `SmoothingFunction`):
- * - `none`: plain BLEU (Papineni et al. 2002), 0 as soon as one order has no match;
+ * - `none`: plain BLEU (Papineni et al. 2002), exactly 0 as soon as one order has no match
+ *   (NLTK warns and returns a vanishing value such as 1e-78 there);
  * - `method1`: a zero match count becomes `epsilon` (default 0.1) over the n-gram count;
  * - `method3`: NIST geometric smoothing, the k-th zero precision becomes 1 / (2^k · count).
  */

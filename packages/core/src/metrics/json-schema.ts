@@ -16,7 +16,8 @@ const ERRORS_SHOWN = 3
  * `schema` is a JSON Schema given as an object, a boolean or JSON text. A `$schema` naming
  * draft-07, 2019-09 or 2020-12 picks that draft; otherwise `draft` does (default draft-07).
  * Unknown keywords are ignored as the drafts say, `format` is an annotation only (not
- * checked), and remote `$ref`s are refused since core does no I/O.
+ * checked), and remote `$ref`s are refused since core does no I/O. A `pattern` keyword runs
+ * as a JavaScript RegExp, so schemas should come from people allowed to configure evaluators.
  */
 export const JsonSchemaParamsSchema = z.strictObject({
   schema: z.union([z.string(), z.boolean(), z.record(z.string(), z.unknown())]),
@@ -32,14 +33,19 @@ const AJV_OPTIONS: Options = {
   logger: false,
 }
 
-function draftOf(schema: AnySchema, fallback: JsonSchemaDraft): JsonSchemaDraft {
+/** The draft a schema declares in `$schema`, the fallback when it declares none. */
+function draftOf(schema: AnySchema, fallback: JsonSchemaDraft): Result<JsonSchemaDraft> {
   const declared =
     typeof schema === 'object' ? (schema as { $schema?: unknown }).$schema : undefined
-  if (typeof declared !== 'string') return fallback
-  if (declared.includes('draft-07')) return 'draft-07'
-  if (declared.includes('2019-09')) return '2019-09'
-  if (declared.includes('2020-12')) return '2020-12'
-  return fallback
+  if (declared === undefined) return ok(fallback)
+  if (typeof declared === 'string') {
+    if (declared.includes('draft-07')) return ok('draft-07')
+    if (declared.includes('2019-09')) return ok('2019-09')
+    if (declared.includes('2020-12')) return ok('2020-12')
+  }
+  return invalid(
+    `unsupported $schema ${JSON.stringify(declared)}: use draft-07, 2019-09 or 2020-12`,
+  )
 }
 
 function newAjv(draft: JsonSchemaDraft): Ajv {
@@ -63,8 +69,10 @@ export function compileJsonSchema(params: JsonSchemaParams): Result<ValidateFunc
     return invalid('the schema must be a JSON object or a boolean')
   }
   const anySchema = schema as AnySchema
+  const draft = draftOf(anySchema, params.draft)
+  if (!draft.ok) return draft
   try {
-    return ok(newAjv(draftOf(anySchema, params.draft)).compile(anySchema))
+    return ok(newAjv(draft.value).compile(anySchema))
   } catch (error) {
     return invalid(`invalid JSON schema: ${(error as Error).message}`)
   }

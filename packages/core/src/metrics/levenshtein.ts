@@ -68,7 +68,7 @@ export function levenshteinSimilarity(
   const edits = distance === 1 ? '1 edit' : `${distance} edits`
   return {
     score,
-    explanation: `${edits} over ${longest} characters (after ${describeNormalization(options)}): similarity ${formatNumber(score)}`,
+    explanation: `${edits} over ${longest} ${longest === 1 ? 'character' : 'characters'} (after ${describeNormalization(options)}): similarity ${formatNumber(score)}`,
   }
 }
 

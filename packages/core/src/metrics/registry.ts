@@ -54,7 +54,7 @@ export type MetricDefinition = {
   params: z.ZodType
   scale: MetricScale
   /**
-   * Validates `params` (missing → `{}`, i.e. all defaults) and builds the scoring function
+   * Validates `params` (undefined or null → `{}`, i.e. all defaults) and builds the scoring function
    * once: patterns and schemas are compiled here, so bad configuration is refused now, with
    * `{ code: 'invalid_input', message }`, and never thrown while scoring rows.
    */

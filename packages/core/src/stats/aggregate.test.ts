@@ -109,14 +109,13 @@ describe('aggregate: counts and rates', () => {
     ],
     [
       'a score left on a stopped or error cell is ignored',
-      [{ status: 'stopped', score: 5, pass: true }, { status: 'error', score: 1, pass: false }],
+      [
+        { status: 'stopped', score: 5, pass: true },
+        { status: 'error', score: 1, pass: false },
+      ],
       { pass: 0, fail: 0, scored: 0, avg: null, stopped: 1, error: 1 },
     ],
-    [
-      'all pass',
-      [judged(3), judged(4)],
-      { passRate: 1, failRate: 0 },
-    ],
+    ['all pass', [judged(3), judged(4)], { passRate: 1, failRate: 0 }],
   ])('%s', (_name, cells, expected) => {
     const result = aggregate(cells, likert)
     expect(result).toMatchObject(expected)
@@ -128,7 +127,14 @@ describe('aggregate: counts and rates', () => {
   it('counts boolean (thumbs) columns', () => {
     const cells = [1, 1, 0, 1].map((v) => done(v, passes(v, null)))
     const result = aggregate([...cells, status('pending')], bool)
-    expect(result).toMatchObject({ total: 5, pass: 3, fail: 1, pending: 1, passRate: 0.75, avg: 0.75 })
+    expect(result).toMatchObject({
+      total: 5,
+      pass: 3,
+      fail: 1,
+      pending: 1,
+      passRate: 0.75,
+      avg: 0.75,
+    })
     expect(result.histogram).toEqual({
       kind: 'boolean',
       bins: [
@@ -218,12 +224,42 @@ describe('aggregate: histogram', () => {
   })
 
   it.each<[string, Scale, Parameters<typeof aggregate>[2], string, number]>([
-    ['1..100 defaults to 10 equal bins', { kind: 'score', min: 1, max: 100 }, {}, 'equal-width', 10],
+    [
+      '1..100 defaults to 10 equal bins',
+      { kind: 'score', min: 1, max: 100 },
+      {},
+      'equal-width',
+      10,
+    ],
     ['0..10 defaults to 11 integer bins', { kind: 'score', min: 0, max: 10 }, {}, 'integer', 11],
-    ['1.5..4.5 defaults to equal bins', { kind: 'score', min: 1.5, max: 4.5 }, {}, 'equal-width', 10],
-    ['a spec can ask for 4 equal bins', likert, { histogram: { kind: 'equal-width', bins: 4 } }, 'equal-width', 4],
-    ['a spec can ask for integer bins', { kind: 'score', min: 0, max: 100 }, { histogram: { kind: 'integer' } }, 'integer', 101],
-    ['a boolean scale ignores a spec', bool, { histogram: { kind: 'equal-width', bins: 5 } }, 'boolean', 2],
+    [
+      '1.5..4.5 defaults to equal bins',
+      { kind: 'score', min: 1.5, max: 4.5 },
+      {},
+      'equal-width',
+      10,
+    ],
+    [
+      'a spec can ask for 4 equal bins',
+      likert,
+      { histogram: { kind: 'equal-width', bins: 4 } },
+      'equal-width',
+      4,
+    ],
+    [
+      'a spec can ask for integer bins',
+      { kind: 'score', min: 0, max: 100 },
+      { histogram: { kind: 'integer' } },
+      'integer',
+      101,
+    ],
+    [
+      'a boolean scale ignores a spec',
+      bool,
+      { histogram: { kind: 'equal-width', bins: 5 } },
+      'boolean',
+      2,
+    ],
   ])('%s', (_name, scale, options, kind, bins) => {
     const result = aggregate([], scale, options)
     expect(result.histogram.kind).toBe(kind)
@@ -235,7 +271,11 @@ describe('aggregate: histogram', () => {
     ['a NaN scale end', { kind: 'score', min: 0, max: Number.NaN }, {}],
     ['zero bins', ratio, { histogram: { kind: 'equal-width', bins: 0 } }],
     ['fractional bins', ratio, { histogram: { kind: 'equal-width', bins: 2.5 } }],
-    ['integer bins on a fractional scale', { kind: 'score', min: 0, max: 1.5 }, { histogram: { kind: 'integer' } }],
+    [
+      'integer bins on a fractional scale',
+      { kind: 'score', min: 0, max: 1.5 },
+      { histogram: { kind: 'integer' } },
+    ],
   ])('refuses %s', (_name, scale, options) => {
     expect(() => createAggregator(scale, options)).toThrow(/scale|bins/)
   })
@@ -334,7 +374,10 @@ describe('aggregator: streaming and merging', () => {
   it('refuses to merge different scales or bins', () => {
     expect(() => merge(createAggregator(likert), createAggregator(ratio))).toThrow(/histogram bins/)
     expect(() =>
-      merge(createAggregator(ratio), createAggregator(ratio, { histogram: { kind: 'equal-width', bins: 5 } })),
+      merge(
+        createAggregator(ratio),
+        createAggregator(ratio, { histogram: { kind: 'equal-width', bins: 5 } }),
+      ),
     ).toThrow(/histogram bins/)
   })
 

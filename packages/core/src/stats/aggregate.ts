@@ -2,10 +2,10 @@ import type { CellStatus } from '../domain/cell.js'
 import type { Scale } from '../domain/evaluator.js'
 import { AssayError } from '../errors.js'
 import {
+  binOf,
   type Histogram,
   type HistogramLayout,
   type HistogramSpec,
-  binOf,
   histogramOf,
   resolveHistogramLayout,
   sameLayout,

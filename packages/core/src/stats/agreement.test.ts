@@ -12,7 +12,12 @@ import {
 import { passes } from './threshold.js'
 
 /** Expands a 2×2 table (rater A rows, rater B columns; 1 = Yes, 0 = No) into pairs. */
-function table2x2(yesYes: number, yesNo: number, noYes: number, noNo: number): [number[], number[]] {
+function table2x2(
+  yesYes: number,
+  yesNo: number,
+  noYes: number,
+  noNo: number,
+): [number[], number[]] {
   const a: number[] = []
   const b: number[] = []
   const put = (count: number, u: number, v: number) => {
@@ -138,14 +143,39 @@ describe('hand-computed values', () => {
 
 describe('undefined statistics are null, never NaN', () => {
   it.each<[string, number[], number[], Partial<Record<string, number | null>>]>([
-    ['no pairs', [], [], { accuracy: null, kappa: null, weighted: null, spearman: null, pearson: null }],
-    ['one pair', [3], [3], { accuracy: 1, kappa: null, weighted: null, spearman: null, pearson: null }],
+    [
+      'no pairs',
+      [],
+      [],
+      { accuracy: null, kappa: null, weighted: null, spearman: null, pearson: null },
+    ],
+    [
+      'one pair',
+      [3],
+      [3],
+      { accuracy: 1, kappa: null, weighted: null, spearman: null, pearson: null },
+    ],
     // p_e = 1: both raters used one and the same category throughout.
-    ['p_e = 1 (all Yes on both sides)', [1, 1, 1], [1, 1, 1], { accuracy: 1, kappa: null, weighted: null }],
+    [
+      'p_e = 1 (all Yes on both sides)',
+      [1, 1, 1],
+      [1, 1, 1],
+      { accuracy: 1, kappa: null, weighted: null },
+    ],
     ['constant judge', [4, 4, 4, 4], [1, 2, 3, 4], { spearman: null, pearson: null, kappa: 0 }],
     ['constant label', [1, 2, 3, 4], [0, 0, 0, 0], { spearman: null, pearson: null, kappa: 0 }],
-    ['both constant, different values', [1, 1], [0, 0], { accuracy: 0, kappa: 0, weighted: 0, pearson: null }],
-    ['constant 0.1 (rounding in the mean)', [0.1, 0.1, 0.1], [0.3, 0.2, 0.1], { pearson: null, spearman: null }],
+    [
+      'both constant, different values',
+      [1, 1],
+      [0, 0],
+      { accuracy: 0, kappa: 0, weighted: 0, pearson: null },
+    ],
+    [
+      'constant 0.1 (rounding in the mean)',
+      [0.1, 0.1, 0.1],
+      [0.3, 0.2, 0.1],
+      { pearson: null, spearman: null },
+    ],
   ])('%s', (_name, a, b, expected) => {
     const actual: Record<string, number | null> = {
       accuracy: accuracy(a, b),
@@ -177,13 +207,31 @@ describe('agreement()', () => {
     ]
     const result = agreement(pairs)
     expect(result.n).toBe(3)
-    expect(result).toEqual(agreement([[1, 1], [2, 3], [3, 2]]))
+    expect(result).toEqual(
+      agreement([
+        [1, 1],
+        [2, 3],
+        [3, 2],
+      ]),
+    )
     expect(result.accuracy).toBeCloseTo(1 / 3, 15)
   })
 
   it('reads booleans as 1/0 (thumbs columns)', () => {
-    expect(agreement([[true, 1], [false, false], [true, 0], [0, true]])).toEqual(
-      agreement([[1, 1], [0, 0], [1, 0], [0, 1]]),
+    expect(
+      agreement([
+        [true, 1],
+        [false, false],
+        [true, 0],
+        [0, true],
+      ]),
+    ).toEqual(
+      agreement([
+        [1, 1],
+        [0, 0],
+        [1, 0],
+        [0, 1],
+      ]),
     )
   })
 
@@ -220,7 +268,12 @@ describe('agreement()', () => {
   })
 
   it('returns all nulls for no usable pairs', () => {
-    expect(agreement([[null, 1], [2, Number.NaN]])).toEqual({
+    expect(
+      agreement([
+        [null, 1],
+        [2, Number.NaN],
+      ]),
+    ).toEqual({
       n: 0,
       accuracy: null,
       kappa: null,

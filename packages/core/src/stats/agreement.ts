@@ -35,7 +35,10 @@ export type Agreement = {
   pearson: number | null
 }
 
-export function agreement(pairs: Iterable<AgreementPair>, options: AgreementOptions = {}): Agreement {
+export function agreement(
+  pairs: Iterable<AgreementPair>,
+  options: AgreementOptions = {},
+): Agreement {
   const judge: number[] = []
   const label: number[] = []
   const compared: number[] = []
@@ -159,12 +162,17 @@ export function spearman(a: readonly number[], b: readonly number[]): number | n
 
 /** 1-based ranks, ties sharing their average rank: [10, 30, 20, 30] → [1, 3.5, 2, 3.5]. */
 export function fractionalRanks(values: readonly number[]): number[] {
-  const order = values.map((_, i) => i).sort((i, j) => (values[i] as number) - (values[j] as number))
+  const order = values
+    .map((_, i) => i)
+    .sort((i, j) => (values[i] as number) - (values[j] as number))
   const ranks = new Array<number>(values.length).fill(0)
   let start = 0
   while (start < order.length) {
     let end = start
-    while (end + 1 < order.length && values[order[end + 1] as number] === values[order[start] as number]) {
+    while (
+      end + 1 < order.length &&
+      values[order[end + 1] as number] === values[order[start] as number]
+    ) {
       end++
     }
     // Positions start..end (0-based) hold ranks start+1..end+1; their average:
@@ -197,14 +205,22 @@ function pearsonOfFinite(x: readonly number[], y: readonly number[]): number | n
 
 function finitePairs(a: readonly number[], b: readonly number[]): [number[], number[]] {
   if (a.length !== b.length) {
-    throw new AssayError('invalid_input', `agreement needs pairs: ${a.length} values against ${b.length}`)
+    throw new AssayError(
+      'invalid_input',
+      `agreement needs pairs: ${a.length} values against ${b.length}`,
+    )
   }
   const x: number[] = []
   const y: number[] = []
   for (let i = 0; i < a.length; i++) {
     const u = a[i]
     const v = b[i]
-    if (typeof u === 'number' && typeof v === 'number' && Number.isFinite(u) && Number.isFinite(v)) {
+    if (
+      typeof u === 'number' &&
+      typeof v === 'number' &&
+      Number.isFinite(u) &&
+      Number.isFinite(v)
+    ) {
       x.push(u)
       y.push(v)
     }

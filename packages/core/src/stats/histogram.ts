@@ -74,7 +74,10 @@ const EDGE_TOLERANCE = 1e-9
  * the nearest edge bin. Integer bins take the nearest whole value (3.4 → 3, 3.5 → 4); a boolean
  * column's only in-scale values are exactly 0 and 1.
  */
-export function binOf(score: number, layout: HistogramLayout): { index: number; outOfScale: boolean } {
+export function binOf(
+  score: number,
+  layout: HistogramLayout,
+): { index: number; outOfScale: boolean } {
   const last = layout.bins - 1
   if (layout.kind === 'equal-width') {
     const outOfScale = score < layout.min || score > layout.max

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { type Scale, type Threshold, formatThreshold, parseThreshold, passes, validateThreshold } from './threshold.js'
+import {
+  formatThreshold,
+  parseThreshold,
+  passes,
+  type Scale,
+  type Threshold,
+  validateThreshold,
+} from './threshold.js'
 
 const likert: Scale = { kind: 'score', min: 1, max: 5 }
 const ratio: Scale = { kind: 'score', min: 0, max: 1 }

@@ -1,6 +1,6 @@
 import type { Threshold } from '../domain/column.js'
 import type { Scale } from '../domain/evaluator.js'
-import { type Result, invalid, ok } from '../result.js'
+import { invalid, ok, type Result } from '../result.js'
 
 // The shapes live in the domain schemas (ThresholdSchema, ScaleSchema); re-exported here so the
 // stats module reads on its own. Both are the same symbols, not copies.
