@@ -8,7 +8,10 @@ module.exports = {
       comment: 'core imports nothing of ours and no Node built-in; only zod from outside',
       severity: 'error',
       from: { path: '^packages/core/src', pathNot: '\\.(test|contract)\\.ts$|/testing/' },
-      to: { pathNot: '^packages/core/src|node_modules/(zod|ajv|fast-deep-equal|json-schema-traverse|fast-uri|require-from-string)/' },
+      to: {
+        pathNot:
+          '^packages/core/src|node_modules/(zod|ajv|fast-deep-equal|json-schema-traverse|fast-uri|require-from-string)/',
+      },
     },
     {
       name: 'core-testing-no-node',
@@ -20,8 +23,8 @@ module.exports = {
       name: 'adapters-only-core',
       comment: 'engine, storage, providers and queue import only core, never each other or apps',
       severity: 'error',
-      from: { path: '^packages/(engine|storage|providers|queue)/src' },
-      to: { path: '^(packages/(?!core/)[^/]+|apps)/' },
+      from: { path: '^packages/(engine|storage|providers|queue)/' },
+      to: { path: '^(packages|apps)/', pathNot: ['^packages/$1/', '^packages/core/'] },
     },
     {
       name: 'no-apps-from-packages',
@@ -54,6 +57,9 @@ module.exports = {
     exclude: { path: '(^|/)(dist|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'types', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'types', 'default'],
+    },
   },
 }

@@ -24,15 +24,28 @@ mkdirSync('.ci/out', { recursive: true })
 const report = '.ci/out/vitest.json'
 rmSync(report, { force: true })
 const extra = process.argv.slice(2)
-const vitest = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], {
-  stdio: 'inherit',
-})
+const vitest = spawnSync(
+  'npx',
+  [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...extra,
+  ],
+  {
+    stdio: 'inherit',
+  },
+)
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'))
   passed += json.numPassedTests
   failed += json.numFailedTests
   // A suite that failed to load has no tests to count; count it as a failure.
-  failed += json.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length
+  failed += json.testResults.filter(
+    (r) => r.status === 'failed' && r.assertionResults.length === 0,
+  ).length
   if (json.numPendingTests > 0) console.log(`(${json.numPendingTests} skipped)`)
 } catch {
   console.log('vitest did not produce a report')

@@ -21,8 +21,23 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
   const started = process.hrtime.bigint()
   const child = spawnSync(
     process.execPath,
-    ['--import', './bench/lib/report-rss.mjs', 'apps/cli/bin/assay.js', 'import', csv, '--project', 'bench', '--evaluation', `rows-${rows}`, '--json'],
-    { env: { ...process.env, ASSAY_DATABASE_URL: join(dbDir, 'assay.db') }, encoding: 'utf8', maxBuffer: 1 << 26 },
+    [
+      '--import',
+      './bench/lib/report-rss.mjs',
+      'apps/cli/bin/assay.js',
+      'import',
+      csv,
+      '--project',
+      'bench',
+      '--evaluation',
+      `rows-${rows}`,
+      '--json',
+    ],
+    {
+      env: { ...process.env, ASSAY_DATABASE_URL: join(dbDir, 'assay.db') },
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
   )
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   if (child.status !== 0) {
@@ -32,7 +47,13 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
   const imported = JSON.parse(child.stdout.trim().split('\n').pop()).rows
   const rssKb = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(child.stderr)?.[1])
   const mb = statSync(csv).size / 1e6
-  results.push({ rows: imported, fileMB: Math.round(mb), seconds: +seconds.toFixed(2), rowsPerSec: Math.round(imported / seconds), peakRssMB: Math.round(rssKb / 1024) })
+  results.push({
+    rows: imported,
+    fileMB: Math.round(mb),
+    seconds: +seconds.toFixed(2),
+    rowsPerSec: Math.round(imported / seconds),
+    peakRssMB: Math.round(rssKb / 1024),
+  })
   rmSync(dbDir, { recursive: true, force: true })
 }
 console.table(results)

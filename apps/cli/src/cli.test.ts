@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -46,39 +46,86 @@ function write(name: string, content: string | Uint8Array): string {
 
 describe('assay import', () => {
   it('imports the TruthfulQA sample and prints rows and columns as JSON', async () => {
-    const result = await assay(['import', SAMPLE, '--project', 'demo', '--evaluation', 'tqa', '--json'])
+    const result = await assay([
+      'import',
+      SAMPLE,
+      '--project',
+      'demo',
+      '--evaluation',
+      'tqa',
+      '--json',
+    ])
     expect(result.err).toBe('')
     expect(result.code).toBe(0)
     expect(JSON.parse(result.out)).toEqual({
       rows: 200,
-      columns: ['row_id', 'question_id', 'type', 'category', 'question', 'candidate_answer', 'is_true', 'answer_origin', 'is_best_answer', 'best_answer', 'source_url'],
+      columns: [
+        'row_id',
+        'question_id',
+        'type',
+        'category',
+        'question',
+        'candidate_answer',
+        'is_true',
+        'answer_origin',
+        'is_best_answer',
+        'best_answer',
+        'source_url',
+      ],
     })
   })
 
   it('previews the first 10 rows without writing anything', async () => {
-    const result = await assay(['import', SAMPLE, '--project', 'p-preview', '--evaluation', 'e', '--preview', '--json'], 'preview.db')
+    const result = await assay(
+      ['import', SAMPLE, '--project', 'p-preview', '--evaluation', 'e', '--preview', '--json'],
+      'preview.db',
+    )
     expect(result.code).toBe(0)
     const preview = JSON.parse(result.out)
     expect(preview.rows).toHaveLength(10)
     expect(preview.delimiter).toBe(',')
-    const exported = await assay(['export', '--project', 'p-preview', '--evaluation', 'e', '--format', 'jsonl'], 'preview.db')
+    const exported = await assay(
+      ['export', '--project', 'p-preview', '--evaluation', 'e', '--format', 'jsonl'],
+      'preview.db',
+    )
     expect(exported.code).toBe(2)
     expect(exported.err).toMatch(/no project named "p-preview"/)
   })
 
   it('refuses a ragged file with exit code 2, names the line, and leaves nothing behind', async () => {
     const file = write('ragged.csv', 'a,b\n1,2\n3\n')
-    const result = await assay(['import', file, '--project', 'p-bad', '--evaluation', 'e'], 'ragged.db')
+    const result = await assay(
+      ['import', file, '--project', 'p-bad', '--evaluation', 'e'],
+      'ragged.db',
+    )
     expect(result.code).toBe(2)
     expect(result.err).toMatch(/line 3: expected 2 values/)
-    const again = await assay(['export', '--project', 'p-bad', '--evaluation', 'e', '--format', 'csv'], 'ragged.db')
+    const again = await assay(
+      ['export', '--project', 'p-bad', '--evaluation', 'e', '--format', 'csv'],
+      'ragged.db',
+    )
     expect(again.err).toMatch(/no project named "p-bad"/)
   })
 
   it('refuses a missing file and a bad flag with exit code 2', async () => {
-    expect((await assay(['import', 'nope.csv', '--project', 'p', '--evaluation', 'e'])).code).toBe(2)
+    expect((await assay(['import', 'nope.csv', '--project', 'p', '--evaluation', 'e'])).code).toBe(
+      2,
+    )
     expect((await assay(['import', SAMPLE, '--project', 'p'])).code).toBe(2)
-    expect((await assay(['import', SAMPLE, '--project', 'p', '--evaluation', 'e', '--delimiter', 'pipe'])).code).toBe(2)
+    expect(
+      (
+        await assay([
+          'import',
+          SAMPLE,
+          '--project',
+          'p',
+          '--evaluation',
+          'e',
+          '--delimiter',
+          'pipe',
+        ])
+      ).code,
+    ).toBe(2)
   })
 })
 
@@ -93,8 +140,13 @@ describe('assay export', () => {
 
   it('round-trips values byte for byte through JSONL, keeping column order', async () => {
     const file = write('tricky.csv', csvText)
-    expect((await assay(['import', file, '--project', 'rt', '--evaluation', 'e'], 'rt.db')).code).toBe(0)
-    const result = await assay(['export', '--project', 'rt', '--evaluation', 'e', '--format', 'jsonl'], 'rt.db')
+    expect(
+      (await assay(['import', file, '--project', 'rt', '--evaluation', 'e'], 'rt.db')).code,
+    ).toBe(0)
+    const result = await assay(
+      ['export', '--project', 'rt', '--evaluation', 'e', '--format', 'jsonl'],
+      'rt.db',
+    )
     expect(result.code).toBe(0)
     const lines = result.out.trimEnd().split('\n')
     expect(lines).toHaveLength(3)
@@ -108,16 +160,27 @@ describe('assay export', () => {
 
   it('writes a byte-exact CSV with --raw and re-imports it to the same values', async () => {
     const out = join(dir, 'raw.csv')
-    const result = await assay(['export', '--project', 'rt', '--evaluation', 'e', '--format', 'csv', '--raw', '--out', out], 'rt.db')
+    const result = await assay(
+      ['export', '--project', 'rt', '--evaluation', 'e', '--format', 'csv', '--raw', '--out', out],
+      'rt.db',
+    )
     expect(result.code).toBe(0)
     expect(readFileSync(out, 'utf8')).toBe(csvText)
-    expect((await assay(['import', out, '--project', 'rt2', '--evaluation', 'e'], 'rt.db')).code).toBe(0)
-    const again = await assay(['export', '--project', 'rt2', '--evaluation', 'e', '--format', 'csv', '--raw'], 'rt.db')
+    expect(
+      (await assay(['import', out, '--project', 'rt2', '--evaluation', 'e'], 'rt.db')).code,
+    ).toBe(0)
+    const again = await assay(
+      ['export', '--project', 'rt2', '--evaluation', 'e', '--format', 'csv', '--raw'],
+      'rt.db',
+    )
     expect(again.out).toBe(csvText)
   })
 
   it('neutralises spreadsheet formulas by default', async () => {
-    const result = await assay(['export', '--project', 'rt', '--evaluation', 'e', '--format', 'csv'], 'rt.db')
+    const result = await assay(
+      ['export', '--project', 'rt', '--evaluation', 'e', '--format', 'csv'],
+      'rt.db',
+    )
     expect(result.out).toContain(`"'=HYPERLINK(""http://x"")"`)
     expect(result.out).toContain(`'+cmd|x`)
     expect(result.out).toContain(`'\ttab`)
@@ -126,7 +189,10 @@ describe('assay export', () => {
 
   it('leaves no partial file when the export fails', async () => {
     const out = join(dir, 'none.csv')
-    const result = await assay(['export', '--project', 'missing', '--evaluation', 'e', '--format', 'csv', '--out', out], 'rt.db')
+    const result = await assay(
+      ['export', '--project', 'missing', '--evaluation', 'e', '--format', 'csv', '--out', out],
+      'rt.db',
+    )
     expect(result.code).toBe(2)
     expect(existsSync(out)).toBe(false)
   })
@@ -136,12 +202,20 @@ describe('the assay binary', () => {
   it('runs from the repository root with real exit codes', () => {
     const bin = join(REPO, 'apps/cli/bin/assay.js')
     const env = { ...process.env, ASSAY_DATABASE_URL: join(dir, 'bin.db') }
-    const ok = spawnSync(process.execPath, [bin, 'import', SAMPLE, '--project', 'b', '--evaluation', 'e', '--json'], { env, encoding: 'utf8' })
+    const ok = spawnSync(
+      process.execPath,
+      [bin, 'import', SAMPLE, '--project', 'b', '--evaluation', 'e', '--json'],
+      { env, encoding: 'utf8' },
+    )
     expect(ok.stderr).toBe('')
     expect(ok.status).toBe(0)
     expect(JSON.parse(ok.stdout).rows).toBe(200)
     const bad = write('bin-bad.csv', 'a,a\n1,2\n')
-    const refused = spawnSync(process.execPath, [bin, 'import', bad, '--project', 'b2', '--evaluation', 'e'], { env, encoding: 'utf8' })
+    const refused = spawnSync(
+      process.execPath,
+      [bin, 'import', bad, '--project', 'b2', '--evaluation', 'e'],
+      { env, encoding: 'utf8' },
+    )
     expect(refused.status).toBe(2)
     expect(refused.stderr).toMatch(/line 1, column 2: duplicate header name "a"/)
   })

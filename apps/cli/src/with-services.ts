@@ -2,7 +2,10 @@ import { createServices, loadConfig, type Services } from '@assay/server'
 import type { Io } from './io.js'
 
 /** Opens storage for one command and always closes it again. */
-export async function withServices<T>(io: Io, work: (services: Services) => Promise<T>): Promise<T> {
+export async function withServices<T>(
+  io: Io,
+  work: (services: Services) => Promise<T>,
+): Promise<T> {
   const services = await createServices(loadConfig(io.env))
   try {
     return await work(services)

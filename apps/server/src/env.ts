@@ -28,7 +28,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = EnvSchema.safeParse(env)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new AssayError('invalid_input', `environment variable ${String(issue?.path[0])}: ${issue?.message}`)
+    throw new AssayError(
+      'invalid_input',
+      `environment variable ${String(issue?.path[0])}: ${issue?.message}`,
+    )
   }
   const e = parsed.data
   return {

@@ -1,7 +1,11 @@
 /** The server's public entry: what the CLI (and only the CLI) may import. */
-export { type CsvDelimiter, CSV_DELIMITERS } from './dataset/csv-reader.js'
-export { DATASET_FORMATS, type DatasetFormat, formatFromFileName } from './dataset/dataset-format.js'
-export { exportDataset, type ExportOptions } from './dataset/export-dataset.js'
+export { CSV_DELIMITERS, type CsvDelimiter } from './dataset/csv-reader.js'
+export {
+  DATASET_FORMATS,
+  type DatasetFormat,
+  formatFromFileName,
+} from './dataset/dataset-format.js'
+export { type ExportOptions, exportDataset } from './dataset/export-dataset.js'
 export {
   type DatasetPreview,
   type DatasetSource,

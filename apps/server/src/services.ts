@@ -24,7 +24,9 @@ export type Services = {
 export const systemClock: Clock = { now: () => Date.now(), isoNow: () => new Date().toISOString() }
 
 /** Random, time-free ids: `prj_3f2a…`. */
-export const randomIds: IdSource = { next: (prefix) => `${prefix}_${randomUUID().replaceAll('-', '')}` }
+export const randomIds: IdSource = {
+  next: (prefix) => `${prefix}_${randomUUID().replaceAll('-', '')}`,
+}
 
 /** The composition root: the one place that picks adapters and wires them together. */
 export async function createServices(config: AssayConfig): Promise<Services> {
@@ -36,7 +38,9 @@ export async function createServices(config: AssayConfig): Promise<Services> {
       (databaseDialectOf(config.databaseUrl) === 'sqlite' && opened.location !== ':memory:'
         ? join(dirname(opened.location), 'secret.key')
         : join('.assay', 'secret.key'))
-    const secretBox = createAesGcmSecretBox(loadOrCreateSecretKey({ envValue: config.secretKey, keyFile }))
+    const secretBox = createAesGcmSecretBox(
+      loadOrCreateSecretKey({ envValue: config.secretKey, keyFile }),
+    )
     const repos = createSqlRepositories({
       db: opened.db,
       dialect: opened.dialect,

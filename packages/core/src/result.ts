@@ -11,9 +11,14 @@ export function err<E = ErrorInfo>(error: E): { ok: false; error: E } {
   return { ok: false, error }
 }
 
-export function invalid(message: string, position?: ErrorInfo['position']): {
+export function invalid(
+  message: string,
+  position?: ErrorInfo['position'],
+): {
   ok: false
   error: ErrorInfo
 } {
-  return err(position ? { code: 'invalid_input', message, position } : { code: 'invalid_input', message })
+  return err(
+    position ? { code: 'invalid_input', message, position } : { code: 'invalid_input', message },
+  )
 }

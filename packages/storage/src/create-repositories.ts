@@ -1,5 +1,4 @@
-import type { Clock, IdSource, Repositories, SecretBox } from '@assay/core'
-import type { Kysely } from 'kysely'
+import type { Repositories } from '@assay/core'
 import { createSqlCellResultRepository } from './repositories/sql-cell-result-repository.js'
 import { createSqlCellValueRepository } from './repositories/sql-cell-value-repository.js'
 import { createSqlColumnRepository } from './repositories/sql-column-repository.js'
@@ -10,15 +9,9 @@ import { createSqlProjectRepository } from './repositories/sql-project-repositor
 import { createSqlRowRepository } from './repositories/sql-row-repository.js'
 import { createSqlRunRepository } from './repositories/sql-run-repository.js'
 import { createSqlUserRepository } from './repositories/sql-user-repository.js'
-import type { Database, Dialect } from './schema.js'
+import type { SqlDeps } from './sql-deps.js'
 
-export type SqlDeps = {
-  db: Kysely<Database>
-  dialect: Dialect
-  ids: IdSource
-  clock: Clock
-  secretBox: SecretBox
-}
+export type { SqlDeps } from './sql-deps.js'
 
 /** Every storage port on one Kysely handle; the caller decides whether it is SQLite or Postgres. */
 export function createSqlRepositories(deps: SqlDeps): Repositories {

@@ -5,7 +5,11 @@ type DriverError = { code?: unknown; message?: unknown }
 /** True for a unique or primary-key violation on SQLite or PostgreSQL. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as DriverError | null)?.code
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505'
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === '23505'
+  )
 }
 
 /** True for a foreign-key violation on SQLite or PostgreSQL. */
@@ -25,7 +29,8 @@ export async function translateWrite<T>(
   try {
     return await write()
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AssayError('conflict', messages.conflict, { cause: error })
+    if (isUniqueViolation(error))
+      throw new AssayError('conflict', messages.conflict, { cause: error })
     if (isForeignKeyViolation(error)) {
       throw new AssayError('not_found', messages.notFound ?? 'a referenced record does not exist', {
         cause: error,

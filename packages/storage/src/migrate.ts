@@ -1,5 +1,5 @@
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely'
 import { AssayError } from '@assay/core'
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely'
 import { initialMigration } from './migrations/0001-initial.js'
 import type { Database, Dialect } from './schema.js'
 

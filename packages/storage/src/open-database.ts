@@ -27,13 +27,18 @@ export function openDatabase(url: string = DEFAULT_DATABASE_URL): OpenedDatabase
 
 function openSqlite(url: string): OpenedDatabase {
   const path = url.replace(/^(sqlite|file):(\/\/)?/i, '')
-  if (path === '') throw new AssayError('invalid_input', 'ASSAY_DATABASE_URL names no database file')
+  if (path === '')
+    throw new AssayError('invalid_input', 'ASSAY_DATABASE_URL names no database file')
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   let native: SqliteDatabase.Database
   try {
     native = new SqliteDatabase(path)
   } catch (cause) {
-    throw new AssayError('storage_failed', `cannot open SQLite database ${path}: ${String(cause)}`, { cause })
+    throw new AssayError(
+      'storage_failed',
+      `cannot open SQLite database ${path}: ${String(cause)}`,
+      { cause },
+    )
   }
   // WAL lets readers go on while one writer commits; NORMAL sync is durable across crashes of
   // the process (only a power cut can lose the last commits), the usual pairing with WAL.
@@ -41,7 +46,7 @@ function openSqlite(url: string): OpenedDatabase {
   native.pragma('synchronous = NORMAL')
   native.pragma('foreign_keys = ON')
   native.pragma('busy_timeout = 5000')
-  native.pragma('cache_size = -65536')
+  native.pragma('cache_size = -16384')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) })
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() }
 }

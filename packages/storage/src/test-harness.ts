@@ -23,7 +23,9 @@ export async function makePostgresHarness(serverUrl: string): Promise<Repositori
 }
 
 /** Creates an empty database on a test server; `drop` removes it again. */
-export async function createPostgresTestDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPostgresTestDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `assay_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
@@ -36,25 +38,47 @@ export async function createPostgresTestDatabase(serverUrl: string): Promise<{ u
     async drop() {
       const client = new pg.Client({ connectionString: serverUrl })
       await client.connect()
+      // pg's Pool.end() resolves before its sockets have closed; a FORCE drop that kills one of
+      // them surfaces as an uncaught "terminating connection" error in the closing client. So
+      // wait (briefly) for the server to see them gone first.
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const { rows } = await client.query<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where datname = $1',
+          [name],
+        )
+        if ((rows[0]?.n ?? 0) === 0) break
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await client.end()
     },
   }
 }
 
-async function makeHarness(url: string, cleanup: () => Promise<void>): Promise<RepositoriesHarness> {
+async function makeHarness(
+  url: string,
+  cleanup: () => Promise<void>,
+): Promise<RepositoriesHarness> {
   const opened = openDatabase(url)
   await migrateToLatest(opened.db, opened.dialect)
   const clock = createFixedClock()
   const secretBox = createAesGcmSecretBox(randomBytes(32))
-  const repos = createSqlRepositories({ db: opened.db, dialect: opened.dialect, ids: createSeqIds(), clock, secretBox })
+  const repos = createSqlRepositories({
+    db: opened.db,
+    dialect: opened.dialect,
+    ids: createSeqIds(),
+    clock,
+    secretBox,
+  })
   return {
     repos,
     clock,
     secretBox,
     async rawConnectionTexts() {
       const rows = await sql<Record<string, unknown>>`select * from connections`.execute(opened.db)
-      return rows.rows.flatMap((row) => Object.values(row).filter((v): v is string => typeof v === 'string'))
+      return rows.rows.flatMap((row) =>
+        Object.values(row).filter((v): v is string => typeof v === 'string'),
+      )
     },
     async close() {
       await opened.close()

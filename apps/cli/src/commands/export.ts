@@ -10,7 +10,13 @@ import { EXIT } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { withServices } from '../with-services.js'
 
-type ExportFlags = { project: string; evaluation: string; format: DatasetFormat; out?: string; raw?: boolean }
+type ExportFlags = {
+  project: string
+  evaluation: string
+  format: DatasetFormat
+  out?: string
+  raw?: boolean
+}
 
 export function exportCommand(program: Command, io: Io, setCode: (code: number) => void): void {
   program
@@ -18,7 +24,11 @@ export function exportCommand(program: Command, io: Io, setCode: (code: number) 
     .description("export an evaluation's rows as JSONL or CSV (streamed)")
     .requiredOption('--project <name>', 'project name')
     .requiredOption('--evaluation <name>', 'evaluation name')
-    .addOption(new Option('--format <format>', 'output format').choices(DATASET_FORMATS).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(DATASET_FORMATS)
+        .makeOptionMandatory(),
+    )
     .option('--out <file>', 'write to this file (written whole or not at all) instead of stdout')
     .option('--raw', 'CSV: keep values byte-exact instead of neutralising spreadsheet formulas')
     .action(async (flags: ExportFlags) => {
@@ -26,7 +36,11 @@ export function exportCommand(program: Command, io: Io, setCode: (code: number) 
         const project = await repos.projects.getByName(flags.project)
         if (!project) throw new AssayError('not_found', `no project named "${flags.project}"`)
         const evaluation = await repos.evaluations.getByName(project.id, flags.evaluation)
-        if (!evaluation) throw new AssayError('not_found', `no evaluation named "${flags.evaluation}" in ${flags.project}`)
+        if (!evaluation)
+          throw new AssayError(
+            'not_found',
+            `no evaluation named "${flags.evaluation}" in ${flags.project}`,
+          )
         const chunks = exportDataset(repos, evaluation.id, { format: flags.format, raw: flags.raw })
         if (!flags.out) {
           await writeAll(chunks, io.stdout)

@@ -26,7 +26,14 @@ type ImportFlags = {
   delimiter?: string
 }
 
-const DELIMITER_NAMES: Record<string, CsvDelimiter> = { ',': ',', comma: ',', ';': ';', semicolon: ';', tab: '\t', '\\t': '\t' }
+const DELIMITER_NAMES: Record<string, CsvDelimiter> = {
+  ',': ',',
+  comma: ',',
+  ';': ';',
+  semicolon: ';',
+  tab: '\t',
+  '\\t': '\t',
+}
 
 export function importCommand(program: Command, io: Io, setCode: (code: number) => void): void {
   program
@@ -37,7 +44,11 @@ export function importCommand(program: Command, io: Io, setCode: (code: number) 
     .requiredOption('--evaluation <name>', 'evaluation name (created if missing)')
     .option('--preview', `print the header and the first rows without importing`)
     .option('--json', 'print the result as JSON')
-    .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(DATASET_FORMATS))
+    .addOption(
+      new Option('--format <format>', 'file format (default: from the file name)').choices(
+        DATASET_FORMATS,
+      ),
+    )
     .option('--delimiter <char>', 'CSV delimiter: comma, semicolon or tab (default: detected)')
     .action(async (file: string, flags: ImportFlags) => {
       const path = resolve(io.cwd, file)
@@ -47,18 +58,24 @@ export function importCommand(program: Command, io: Io, setCode: (code: number) 
       if (flags.delimiter !== undefined) {
         delimiter = DELIMITER_NAMES[flags.delimiter]
         if (!delimiter) {
-          throw new AssayError('invalid_input', `--delimiter must be one of comma, semicolon, tab (${CSV_DELIMITERS.length} choices)`)
+          throw new AssayError(
+            'invalid_input',
+            `--delimiter must be one of comma, semicolon, tab (${CSV_DELIMITERS.length} choices)`,
+          )
         }
       }
       const source = (): DatasetSource => ({
-        bytes: createReadStream(path, { highWaterMark: 1 << 20 }),
+        bytes: createReadStream(path, { highWaterMark: 256 * 1024 }),
         format: flags.format ?? formatFromFileName(path),
         delimiter,
       })
       await withServices(io, async (services) => {
         const limits = services.config.importLimits
         if (info.size > limits.maxFileBytes) {
-          throw new AssayError('limit_exceeded', `${file} is ${info.size} bytes; the limit is ${limits.maxFileBytes} (ASSAY_IMPORT_MAX_FILE_BYTES)`)
+          throw new AssayError(
+            'limit_exceeded',
+            `${file} is ${info.size} bytes; the limit is ${limits.maxFileBytes} (ASSAY_IMPORT_MAX_FILE_BYTES)`,
+          )
         }
         if (flags.preview) {
           const preview = await previewDataset(source(), limits)
@@ -72,7 +89,8 @@ export function importCommand(program: Command, io: Io, setCode: (code: number) 
           source(),
           limits,
         )
-        if (flags.json) io.out(`${JSON.stringify({ rows: outcome.rows, columns: outcome.columns })}\n`)
+        if (flags.json)
+          io.out(`${JSON.stringify({ rows: outcome.rows, columns: outcome.columns })}\n`)
         else {
           io.out(
             `Imported ${outcome.rows} rows × ${outcome.columns.length} columns into ${flags.project} / ${flags.evaluation}\n`,

@@ -9,4 +9,4 @@ export function formatFromFileName(name: string): DatasetFormat {
 /** One step of a parsed dataset: the header first, then batches of rows in file order. */
 export type DatasetChunk =
   | { type: 'header'; columns: string[]; delimiter?: string }
-  | { type: 'rows'; rows: string[][]; /** line of the first row of the batch */ firstLine: number }
+  | { type: 'rows'; rows: string[][] /** line of the first row of the batch */; firstLine: number }

@@ -27,7 +27,10 @@ async function collect(chunks: AsyncIterable<DatasetChunk>) {
 const csv = (text: string | Uint8Array, chunkSize = 7) =>
   collect(
     parseDataset(
-      { bytes: chunked(typeof text === 'string' ? new TextEncoder().encode(text) : text, chunkSize), format: 'csv' },
+      {
+        bytes: chunked(typeof text === 'string' ? new TextEncoder().encode(text) : text, chunkSize),
+        format: 'csv',
+      },
       DEFAULT_IMPORT_LIMITS,
     ),
   )
@@ -46,7 +49,8 @@ describe('CSV reading', () => {
   })
 
   it('keeps quoted newlines, CRLF, quotes, BOM-free header and unicode byte for byte', async () => {
-    const text = '\uFEFFq,a\r\n"line1\r\nline2","He said ""hi"", then left"\r\n"x\ny",""\r\nnaïve 東京 😀,"  spaced  "\r\n'
+    const text =
+      '\uFEFFq,a\r\n"line1\r\nline2","He said ""hi"", then left"\r\n"x\ny",""\r\nnaïve 東京 😀,"  spaced  "\r\n'
     const out = await csv(text, 3)
     expect(out.header).toEqual(['q', 'a'])
     expect(out.rows).toEqual([
@@ -74,17 +78,29 @@ describe('CSV reading', () => {
 
   it('stops after maxRows for a preview without reading further', async () => {
     const text = `a\n${Array.from({ length: 50 }, (_, i) => i).join('\n')}\n"never closed\n`
-    const out = await collect(readCsv(decodeUtf8(chunked(new TextEncoder().encode(text), 16)), { limits: DEFAULT_IMPORT_LIMITS, maxRows: 10 }))
+    const out = await collect(
+      readCsv(decodeUtf8(chunked(new TextEncoder().encode(text), 16)), {
+        limits: DEFAULT_IMPORT_LIMITS,
+        maxRows: 10,
+      }),
+    )
     expect(out.rows).toHaveLength(10)
   })
 })
 
 describe('JSONL reading', () => {
   const jsonl = (text: string) =>
-    collect(parseDataset({ bytes: chunked(new TextEncoder().encode(text), 5), format: 'jsonl' }, DEFAULT_IMPORT_LIMITS))
+    collect(
+      parseDataset(
+        { bytes: chunked(new TextEncoder().encode(text), 5), format: 'jsonl' },
+        DEFAULT_IMPORT_LIMITS,
+      ),
+    )
 
   it('takes columns from the first object and converts values to text', async () => {
-    const out = await jsonl('{"q":"x\\ny","n":1.5,"b":true,"o":{"k":[1,2]},"z":null}\r\n\n{"q":"only q"}\n')
+    const out = await jsonl(
+      '{"q":"x\\ny","n":1.5,"b":true,"o":{"k":[1,2]},"z":null}\r\n\n{"q":"only q"}\n',
+    )
     expect(out.header).toEqual(['q', 'n', 'b', 'o', 'z'])
     expect(out.rows).toEqual([
       ['x\ny', '1.5', 'true', '{"k":[1,2]}', ''],
@@ -96,7 +112,9 @@ describe('JSONL reading', () => {
 describe('malformed files are refused with their position', () => {
   it.each(MALFORMED_CASES.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
     const limits = { ...DEFAULT_IMPORT_LIMITS, ...testCase.limits }
-    const run = collect(parseDataset({ bytes: chunked(testCase.bytes, 4), format: testCase.format }, limits))
+    const run = collect(
+      parseDataset({ bytes: chunked(testCase.bytes, 4), format: testCase.format }, limits),
+    )
     const error = await run.then(
       () => undefined,
       (e: unknown) => e,

@@ -29,7 +29,9 @@ export async function* exportDataset(
   const csvCell = options.raw ? (v: string) => v : spreadsheetSafe
   // A lone empty value is quoted so the record is not read back as a blank line.
   const csvLine = (values: string[]) =>
-    values.length === 1 && values[0] === '' ? '""\r\n' : `${values.map((v) => csvField(csvCell(v))).join(',')}\r\n`
+    values.length === 1 && values[0] === ''
+      ? '""\r\n'
+      : `${values.map((v) => csvField(csvCell(v))).join(',')}\r\n`
 
   if (options.format === 'csv') yield csvLine(names)
   let out = ''

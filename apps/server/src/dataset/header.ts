@@ -18,16 +18,24 @@ export function validateHeader(raw: readonly string[], limits: ImportLimits, lin
   names.forEach((name, index) => {
     const column = index + 1
     if (name === '') {
-      throw new AssayError('invalid_input', `line ${line}, column ${column}: the header name is empty`, {
-        position: { line, column },
-      })
+      throw new AssayError(
+        'invalid_input',
+        `line ${line}, column ${column}: the header name is empty`,
+        {
+          position: { line, column },
+        },
+      )
     }
     const parsed = ColumnNameSchema.safeParse(name)
     if (!parsed.success) {
       const reason = parsed.error.issues[0]?.message ?? 'invalid name'
-      throw new AssayError('invalid_input', `line ${line}, column ${column}: header "${name}": ${reason}`, {
-        position: { line, column },
-      })
+      throw new AssayError(
+        'invalid_input',
+        `line ${line}, column ${column}: header "${name}": ${reason}`,
+        {
+          position: { line, column },
+        },
+      )
     }
     const first = seen.get(name)
     if (first !== undefined) {
@@ -42,7 +50,12 @@ export function validateHeader(raw: readonly string[], limits: ImportLimits, lin
   return names
 }
 
-export function checkCellSize(value: string, limits: ImportLimits, line: number, column: number): void {
+export function checkCellSize(
+  value: string,
+  limits: ImportLimits,
+  line: number,
+  column: number,
+): void {
   if (value.length > limits.maxCellChars) {
     throw new AssayError(
       'limit_exceeded',
@@ -54,8 +67,12 @@ export function checkCellSize(value: string, limits: ImportLimits, line: number,
 
 export function checkRowCount(rows: number, limits: ImportLimits, line: number): void {
   if (rows > limits.maxRows) {
-    throw new AssayError('limit_exceeded', `line ${line}: the file has more than ${limits.maxRows} rows (the limit)`, {
-      position: { line },
-    })
+    throw new AssayError(
+      'limit_exceeded',
+      `line ${line}: the file has more than ${limits.maxRows} rows (the limit)`,
+      {
+        position: { line },
+      },
+    )
   }
 }

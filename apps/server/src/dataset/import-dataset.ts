@@ -1,11 +1,15 @@
 import { AssayError, type Repositories } from '@assay/core'
-import { readCsv, type CsvDelimiter } from './csv-reader.js'
+import { type CsvDelimiter, readCsv } from './csv-reader.js'
 import type { DatasetChunk, DatasetFormat } from './dataset-format.js'
 import { readJsonl } from './jsonl-reader.js'
 import type { ImportLimits } from './limits.js'
 import { decodeUtf8 } from './utf8-decoder.js'
 
-export type DatasetSource = { bytes: AsyncIterable<Uint8Array>; format: DatasetFormat; delimiter?: CsvDelimiter }
+export type DatasetSource = {
+  bytes: AsyncIterable<Uint8Array>
+  format: DatasetFormat
+  delimiter?: CsvDelimiter
+}
 
 export const PREVIEW_ROWS = 10
 
@@ -17,7 +21,10 @@ export type DatasetPreview = {
 }
 
 /** Header and the first rows, without writing anything (the import dialog's preview). */
-export async function previewDataset(source: DatasetSource, limits: ImportLimits): Promise<DatasetPreview> {
+export async function previewDataset(
+  source: DatasetSource,
+  limits: ImportLimits,
+): Promise<DatasetPreview> {
   let columns: string[] = []
   let delimiter: string | null = null
   const rows: string[][] = []
@@ -62,9 +69,12 @@ export async function importDataset(
     })
     const chunks = parseDataset(source, limits)[Symbol.asyncIterator]()
     const first = await chunks.next()
-    if (first.done || first.value.type !== 'header') throw new AssayError('invalid_input', 'the file is empty')
+    if (first.done || first.value.type !== 'header')
+      throw new AssayError('invalid_input', 'the file is empty')
     const header = first.value.columns
-    const result = await repos.rows.importRows(evaluation.id, header, rowBatches(chunks), { signal })
+    const result = await repos.rows.importRows(evaluation.id, header, rowBatches(chunks), {
+      signal,
+    })
     return {
       projectId: project.id,
       evaluationId: evaluation.id,
@@ -72,14 +82,19 @@ export async function importDataset(
       columns: header,
     }
   } catch (error) {
-    if (createdEvaluation && evaluation) await repos.evaluations.delete(evaluation.id).catch(() => {})
+    if (createdEvaluation && evaluation)
+      await repos.evaluations.delete(evaluation.id).catch(() => {})
     if (createdProject) await repos.projects.delete(project.id).catch(() => {})
     throw error
   }
 }
 
 /** The parsed stream of a source: strict UTF-8, size-limited, CSV or JSONL. */
-export function parseDataset(source: DatasetSource, limits: ImportLimits, maxRows?: number): AsyncGenerator<DatasetChunk> {
+export function parseDataset(
+  source: DatasetSource,
+  limits: ImportLimits,
+  maxRows?: number,
+): AsyncGenerator<DatasetChunk> {
   const text = decodeUtf8(limitBytes(source.bytes, limits.maxFileBytes))
   return source.format === 'jsonl'
     ? readJsonl(text, { limits, maxRows })
@@ -92,7 +107,10 @@ async function* rowBatches(chunks: AsyncIterator<DatasetChunk>): AsyncGenerator<
   }
 }
 
-async function* limitBytes(bytes: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+async function* limitBytes(
+  bytes: AsyncIterable<Uint8Array>,
+  max: number,
+): AsyncGenerator<Uint8Array> {
   let total = 0
   for await (const chunk of bytes) {
     total += chunk.length

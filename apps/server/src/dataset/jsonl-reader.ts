@@ -11,7 +11,10 @@ export type JsonlOptions = { limits: ImportLimits; batchSize?: number; maxRows?:
  * and booleans become their JSON text, nested values compact JSON, null and missing keys the
  * empty string. A key the first object did not have is refused, naming line and key.
  */
-export async function* readJsonl(text: AsyncIterable<string>, options: JsonlOptions): AsyncGenerator<DatasetChunk> {
+export async function* readJsonl(
+  text: AsyncIterable<string>,
+  options: JsonlOptions,
+): AsyncGenerator<DatasetChunk> {
   const { limits, batchSize = 1000 } = options
   let header: string[] | undefined
   let index = new Map<string, number>()
@@ -31,12 +34,18 @@ export async function* readJsonl(text: AsyncIterable<string>, options: JsonlOpti
     try {
       value = JSON.parse(textLine)
     } catch (error) {
-      throw new AssayError('invalid_input', `line ${line}: not valid JSON (${(error as Error).message})`, {
-        position: { line },
-      })
+      throw new AssayError(
+        'invalid_input',
+        `line ${line}: not valid JSON (${(error as Error).message})`,
+        {
+          position: { line },
+        },
+      )
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new AssayError('invalid_input', `line ${line}: each line must be a JSON object`, { position: { line } })
+      throw new AssayError('invalid_input', `line ${line}: each line must be a JSON object`, {
+        position: { line },
+      })
     }
     const object = value as Record<string, unknown>
     if (!header) {
@@ -48,9 +57,13 @@ export async function* readJsonl(text: AsyncIterable<string>, options: JsonlOpti
     for (const [key, v] of Object.entries(object)) {
       const at = index.get(key.trim())
       if (at === undefined) {
-        throw new AssayError('invalid_input', `line ${line}: key "${key}" is not a column (the columns come from the first line)`, {
-          position: { line, field: key },
-        })
+        throw new AssayError(
+          'invalid_input',
+          `line ${line}: key "${key}" is not a column (the columns come from the first line)`,
+          {
+            position: { line, field: key },
+          },
+        )
       }
       const cell = typeof v === 'string' ? v : v === null ? '' : JSON.stringify(v)
       checkCellSize(cell, limits, line, at + 1)

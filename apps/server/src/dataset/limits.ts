@@ -5,7 +5,11 @@ import { z } from 'zod'
  * the docs; a file over any of them is refused before anything is written.
  */
 export const ImportLimitsSchema = z.object({
-  maxFileBytes: z.number().int().positive().default(2 * 1024 ** 3),
+  maxFileBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
   maxRows: z.number().int().positive().default(5_000_000),
   maxColumns: z.number().int().positive().default(500),
   /** Characters in one value. */

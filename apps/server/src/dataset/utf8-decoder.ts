@@ -31,13 +31,22 @@ export async function* decodeUtf8(source: AsyncIterable<Uint8Array>): AsyncGener
     const rest = decoder.decode()
     if (rest) yield rest
   } catch {
-    throw new AssayError('invalid_input', `the file is not valid UTF-8: it ends inside a character (line ${lines})`, {
-      position: { line: lines },
-    })
+    throw new AssayError(
+      'invalid_input',
+      `the file is not valid UTF-8: it ends inside a character (line ${lines})`,
+      {
+        position: { line: lines },
+      },
+    )
   }
 }
 
-function invalidAt(bytes: Uint8Array, baseOffset: number, line: number, lineStart: number): AssayError {
+function invalidAt(
+  bytes: Uint8Array,
+  baseOffset: number,
+  line: number,
+  lineStart: number,
+): AssayError {
   const bad = firstInvalidUtf8(bytes)
   for (let i = 0; i < bad; i++) {
     if (bytes[i] === 10) {

@@ -10,7 +10,10 @@ export const ColumnNameSchema = z
   .max(COLUMN_NAME_MAX, `a column name has at most ${COLUMN_NAME_MAX} characters`)
   .refine((name) => name.trim() === name, 'a column name may not start or end with whitespace')
   .refine((name) => !/[{}]/.test(name), 'a column name may not contain { or }')
-  .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'a column name may not contain control characters')
+  .refine(
+    (name) => !/[\u0000-\u001f\u007f]/.test(name),
+    'a column name may not contain control characters',
+  )
 
 export const COLUMN_KINDS = ['data', 'generated', 'manual', 'evaluator', 'human'] as const
 export type ColumnKind = (typeof COLUMN_KINDS)[number]

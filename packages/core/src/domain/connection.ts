@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { IdSchema, InstantSchema } from './ids.js'
 import { ModelParamsSchema } from './column.js'
+import { IdSchema, InstantSchema } from './ids.js'
 
 export const PROVIDER_KINDS = ['openai', 'openai-compatible', 'anthropic', 'azure-openai'] as const
 export const ProviderKindSchema = z.enum(PROVIDER_KINDS)

@@ -1,7 +1,14 @@
 import { z } from 'zod'
 import { IdSchema, InstantSchema } from './ids.js'
 
-export const RUN_STATUSES = ['queued', 'running', 'stopping', 'stopped', 'completed', 'failed'] as const
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'stopping',
+  'stopped',
+  'completed',
+  'failed',
+] as const
 export const RunStatusSchema = z.enum(RUN_STATUSES)
 export type RunStatus = z.infer<typeof RunStatusSchema>
 

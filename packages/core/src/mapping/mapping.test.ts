@@ -12,21 +12,35 @@ const column = (id: string, name: string, config: ColumnConfig = { kind: 'data' 
 })
 const judge: ColumnConfig = {
   kind: 'evaluator',
-  evaluator: { evaluatorId: 'coherence', connectionId: null, params: {}, mapping: {}, threshold: null, options: {}, compareWithColumnId: null },
+  evaluator: {
+    evaluatorId: 'coherence',
+    connectionId: null,
+    params: {},
+    mapping: {},
+    threshold: null,
+    options: {},
+    compareWithColumnId: null,
+  },
 }
 const columns = [column('c1', 'question'), column('c2', 'answer'), column('c3', 'score', judge)]
 
 describe('variable mapping', () => {
   it('resolves every variable to its column', () => {
     const result = validateMapping(['input', 'output'], { input: 'c1', output: 'c2' }, columns)
-    expect(result.ok && Object.fromEntries(Object.entries(result.value).map(([k, v]) => [k, v.name]))).toEqual({
+    expect(
+      result.ok && Object.fromEntries(Object.entries(result.value).map(([k, v]) => [k, v.name])),
+    ).toEqual({
       input: 'question',
       output: 'answer',
     })
   })
 
   it('names every problem at once', () => {
-    const result = validateMapping(['input', 'output', 'context'], { input: 'nope', output: 'c3', extra: 'c1' }, columns)
+    const result = validateMapping(
+      ['input', 'output', 'context'],
+      { input: 'nope', output: 'c3', extra: 'c1' },
+      columns,
+    )
     expect(result.ok).toBe(false)
     if (!result.ok) {
       expect(result.error.message).toContain('{{input}} is mapped to a column that does not exist')
@@ -42,7 +56,10 @@ describe('variable mapping', () => {
   })
 
   it('translates names to ids and lists the known columns on a typo', () => {
-    expect(mappingByName({ input: 'question' }, columns)).toEqual({ ok: true, value: { input: 'c1' } })
+    expect(mappingByName({ input: 'question' }, columns)).toEqual({
+      ok: true,
+      value: { input: 'c1' },
+    })
     const result = mappingByName({ input: 'Question' }, columns)
     expect(!result.ok && result.error.message).toBe(
       'no such column: {{input}} → "Question" (columns: "question", "answer", "score")',

@@ -1,7 +1,6 @@
 import type { Column } from '../domain/column.js'
 import type { ErrorInfo } from '../errors.js'
-import { type Result, err, ok } from '../result.js'
-
+import { err, ok, type Result } from '../result.js'
 
 /** Columns an evaluator or generator may read: everything that holds a value per row. */
 export function isReadableColumn(column: Column): boolean {
@@ -29,13 +28,17 @@ export function validateMapping(
       continue
     }
     const column = byId.get(target)
-    if (!column) problems.push(`{{${variable}}} is mapped to a column that does not exist (${target})`)
-    else if (column.id === selfColumnId) problems.push(`{{${variable}}} may not read the column itself`)
-    else if (!isReadableColumn(column)) problems.push(`{{${variable}}} may not read evaluator column "${column.name}"`)
+    if (!column)
+      problems.push(`{{${variable}}} is mapped to a column that does not exist (${target})`)
+    else if (column.id === selfColumnId)
+      problems.push(`{{${variable}}} may not read the column itself`)
+    else if (!isReadableColumn(column))
+      problems.push(`{{${variable}}} may not read evaluator column "${column.name}"`)
     else resolved[variable] = column
   }
   for (const key of Object.keys(mapping)) {
-    if (!variables.includes(key)) problems.push(`{{${key}}} is mapped but the prompt does not use it`)
+    if (!variables.includes(key))
+      problems.push(`{{${key}}} is mapped but the prompt does not use it`)
   }
   if (problems.length > 0) {
     const error: ErrorInfo = { code: 'invalid_input', message: problems.join('; ') }
@@ -59,7 +62,10 @@ export function mappingByName(
   }
   if (unknown.length > 0) {
     const known = [...byName.keys()].map((name) => `"${name}"`).join(', ')
-    return err({ code: 'invalid_input', message: `no such column: ${unknown.join(', ')} (columns: ${known})` })
+    return err({
+      code: 'invalid_input',
+      message: `no such column: ${unknown.join(', ')} (columns: ${known})`,
+    })
   }
   return ok(out)
 }

@@ -1,5 +1,5 @@
 export type * from './clock.js'
 export type * from './id-source.js'
+export type * from './model-provider.js'
 export type * from './repositories.js'
 export type * from './secret-box.js'
-export type * from './model-provider.js'

@@ -60,7 +60,10 @@ export type ModelFailure = {
 
 /** One model connection, ready to call. */
 export interface ModelProvider {
-  generate(request: ModelRequest, options: { signal: AbortSignal }): Promise<Result<ModelAnswer, ModelFailure>>
+  generate(
+    request: ModelRequest,
+    options: { signal: AbortSignal },
+  ): Promise<Result<ModelAnswer, ModelFailure>>
 }
 
 /** Builds a provider for an endpoint; the composition root caches one per connection. */

@@ -143,7 +143,10 @@ export interface CustomEvaluatorRepository {
   get(id: string): Promise<Evaluator | undefined>
   /** Custom evaluators of a project plus every global one. */
   list(projectId: string | null): Promise<Evaluator[]>
-  update(id: string, patch: Partial<Omit<Evaluator, 'id' | 'scope' | 'createdAt'>>): Promise<Evaluator>
+  update(
+    id: string,
+    patch: Partial<Omit<Evaluator, 'id' | 'scope' | 'createdAt'>>,
+  ): Promise<Evaluator>
   delete(id: string): Promise<void>
 }
 

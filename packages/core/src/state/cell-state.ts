@@ -1,5 +1,5 @@
 import type { CellStatus } from '../domain/cell.js'
-import { type Result, err, ok } from '../result.js'
+import { err, ok, type Result } from '../result.js'
 
 export type CellEvent = 'start' | 'finish' | 'fail' | 'stop' | 'skip' | 'requeue' | 'retry'
 

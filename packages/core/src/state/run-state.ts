@@ -1,5 +1,5 @@
 import type { Run, RunStatus } from '../domain/run.js'
-import { type Result, err, ok } from '../result.js'
+import { err, ok, type Result } from '../result.js'
 
 /**
  * Run lifecycle: queued → running → (stopping →) stopped | completed | failed, and
@@ -31,7 +31,12 @@ export function transitionRun(run: Run, event: RunEvent): Result<Run> {
   switch (event.type) {
     case 'start':
       if (run.status !== 'queued') return refuse()
-      return ok({ ...run, status: 'running', segmentStartedAt: event.atIso, segments: run.segments + 1 })
+      return ok({
+        ...run,
+        status: 'running',
+        segmentStartedAt: event.atIso,
+        segments: run.segments + 1,
+      })
     case 'request_stop':
       if (run.status !== 'running' && run.status !== 'queued') return refuse()
       return ok({ ...run, status: 'stopping', stopReason: event.reason })
@@ -40,10 +45,20 @@ export function transitionRun(run: Run, event: RunEvent): Result<Run> {
       return ok({ ...closeSegment(run, event.at), status: 'stopped', finishedAt: event.atIso })
     case 'complete':
       if (run.status !== 'running') return refuse()
-      return ok({ ...closeSegment(run, event.at), status: 'completed', finishedAt: event.atIso, stopReason: null })
+      return ok({
+        ...closeSegment(run, event.at),
+        status: 'completed',
+        finishedAt: event.atIso,
+        stopReason: null,
+      })
     case 'fail':
       if (isFinalRunStatus(run.status)) return refuse()
-      return ok({ ...closeSegment(run, event.at), status: 'failed', finishedAt: event.atIso, stopReason: event.reason })
+      return ok({
+        ...closeSegment(run, event.at),
+        status: 'failed',
+        finishedAt: event.atIso,
+        stopReason: event.reason,
+      })
     case 'resume':
       if (run.status !== 'stopped' && run.status !== 'failed') return refuse()
       return ok({ ...run, status: 'queued', finishedAt: null, stopReason: null })

@@ -34,13 +34,23 @@ describe('run state machine', () => {
     expect(liveElapsedMs(run, T0 + 500)).toBe(500)
     run = must(transitionRun(run, { type: 'request_stop', reason: 'user' }))
     run = must(transitionRun(run, { type: 'stopped', at: T0 + 1000, atIso: iso(T0 + 1000) }))
-    expect(run).toMatchObject({ status: 'stopped', elapsedMs: 1000, segmentStartedAt: null, stopReason: 'user' })
+    expect(run).toMatchObject({
+      status: 'stopped',
+      elapsedMs: 1000,
+      segmentStartedAt: null,
+      stopReason: 'user',
+    })
     expect(liveElapsedMs(run, T0 + 99_999)).toBe(1000)
     run = must(transitionRun(run, { type: 'resume' }))
     expect(run).toMatchObject({ status: 'queued', finishedAt: null, stopReason: null })
     run = must(transitionRun(run, { type: 'start', at: T0 + 5000, atIso: iso(T0 + 5000) }))
     run = must(transitionRun(run, { type: 'complete', at: T0 + 5250, atIso: iso(T0 + 5250) }))
-    expect(run).toMatchObject({ status: 'completed', elapsedMs: 1250, segments: 2, finishedAt: iso(T0 + 5250) })
+    expect(run).toMatchObject({
+      status: 'completed',
+      elapsedMs: 1250,
+      segments: 2,
+      finishedAt: iso(T0 + 5250),
+    })
   })
 
   it('recovers a run whose process died, counting time up to its last sign of life', () => {

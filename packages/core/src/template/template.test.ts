@@ -39,7 +39,10 @@ describe('templates', () => {
 
   it('names every variable without a value instead of rendering an empty string', () => {
     const result = renderTemplate('{{a}} {{b}} {{c}}', { b: '' })
-    expect(result).toEqual({ ok: false, error: { code: 'invalid_input', message: 'no value for {{a}}, {{c}}' } })
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: 'no value for {{a}}, {{c}}' },
+    })
   })
 
   it('does not read inherited properties as values', () => {

@@ -1,12 +1,14 @@
 import type { ErrorInfo } from '../errors.js'
-import { type Result, err, ok } from '../result.js'
+import { err, ok, type Result } from '../result.js'
 
 /**
  * `{{variable}}` templates. Whitespace inside the braces is ignored (`{{ input }}`), names may
  * hold spaces and punctuation (they are column names) but no braces, `\{{` is a literal `{{`,
  * and values are inserted verbatim: a value containing `{{x}}` is never expanded again.
  */
-export type TemplatePart = { kind: 'text'; text: string } | { kind: 'var'; name: string; offset: number }
+export type TemplatePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'var'; name: string; offset: number }
 
 export type ParsedTemplate = { parts: TemplatePart[]; variables: string[] }
 
@@ -83,5 +85,9 @@ function positioned(template: string, offset: number, message: string): ErrorInf
       column = 1
     } else column++
   }
-  return { code: 'invalid_input', message: `${message} (line ${line}, column ${column})`, position: { line, column } }
+  return {
+    code: 'invalid_input',
+    message: `${message} (line ${line}, column ${column})`,
+    position: { line, column },
+  }
 }

@@ -9,7 +9,7 @@ import { createMemoryProjectRepository } from './memory/project-repository.js'
 import { createMemoryRowRepository } from './memory/row-repository.js'
 import { createMemoryRunRepository } from './memory/run-repository.js'
 import { createMemoryUserRepository } from './memory/user-repository.js'
-import { type MemoryDeps, type MemoryState, createMemoryState } from './memory-state.js'
+import { createMemoryState, type MemoryDeps, type MemoryState } from './memory-state.js'
 
 /** The in-memory fake of every storage port; it passes the same contract suites as SQL storage. */
 export function createMemoryRepositories(

@@ -4,6 +4,8 @@ import type { Dialect } from '../schema.js'
 /** The first schema. Later changes get new numbered files; a shipped migration never changes. */
 export function initialMigration(dialect: Dialect) {
   const bigint = dialect === 'postgres' ? 'bigint' : 'integer'
+  // Row ids are SQLite rowids (64-bit); on PostgreSQL they must be bigint too, or about two
+  // billion imported rows over a database's life would exhaust them.
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -27,18 +29,26 @@ export function initialMigration(dialect: Dialect) {
 
       await db.schema
         .createTable('project_members')
-        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('project_id', 'text', (c) =>
+          c.notNull().references('projects.id').onDelete('cascade'),
+        )
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('role', 'text', (c) => c.notNull())
         .addColumn('added_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('project_members_pk', ['project_id', 'user_id'])
         .execute()
-      await db.schema.createIndex('project_members_user').on('project_members').column('user_id').execute()
+      await db.schema
+        .createIndex('project_members_user')
+        .on('project_members')
+        .column('user_id')
+        .execute()
 
       await db.schema
         .createTable('evaluations')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('project_id', 'text', (c) =>
+          c.notNull().references('projects.id').onDelete('cascade'),
+        )
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('created_by', 'text', (c) => c.references('users.id').onDelete('set null'))
@@ -50,7 +60,9 @@ export function initialMigration(dialect: Dialect) {
       await db.schema
         .createTable('columns')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('evaluation_id', 'text', (c) => c.notNull().references('evaluations.id').onDelete('cascade'))
+        .addColumn('evaluation_id', 'text', (c) =>
+          c.notNull().references('evaluations.id').onDelete('cascade'),
+        )
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('position', 'integer', (c) => c.notNull())
         .addColumn('config', 'text', (c) => c.notNull())
@@ -60,10 +72,12 @@ export function initialMigration(dialect: Dialect) {
 
       await db.schema
         .createTable('rows')
-        .addColumn('id', 'integer', (c) =>
+        .addColumn('id', bigint, (c) =>
           dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey(),
         )
-        .addColumn('evaluation_id', 'text', (c) => c.notNull().references('evaluations.id').onDelete('cascade'))
+        .addColumn('evaluation_id', 'text', (c) =>
+          c.notNull().references('evaluations.id').onDelete('cascade'),
+        )
         .addColumn('idx', 'integer', (c) => c.notNull())
         .addColumn('data', 'text', (c) => c.notNull())
         .addUniqueConstraint('rows_evaluation_idx', ['evaluation_id', 'idx'])
@@ -71,8 +85,10 @@ export function initialMigration(dialect: Dialect) {
 
       await db.schema
         .createTable('cell_values')
-        .addColumn('column_id', 'text', (c) => c.notNull().references('columns.id').onDelete('cascade'))
-        .addColumn('row_id', 'integer', (c) => c.notNull().references('rows.id').onDelete('cascade'))
+        .addColumn('column_id', 'text', (c) =>
+          c.notNull().references('columns.id').onDelete('cascade'),
+        )
+        .addColumn('row_id', bigint, (c) => c.notNull().references('rows.id').onDelete('cascade'))
         .addColumn('value', 'text')
         .addColumn('edited_by', 'text', (c) => c.references('users.id').onDelete('set null'))
         .addColumn('edited_at', 'text', (c) => c.notNull())
@@ -83,7 +99,9 @@ export function initialMigration(dialect: Dialect) {
       await db.schema
         .createTable('runs')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('evaluation_id', 'text', (c) => c.notNull().references('evaluations.id').onDelete('cascade'))
+        .addColumn('evaluation_id', 'text', (c) =>
+          c.notNull().references('evaluations.id').onDelete('cascade'),
+        )
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('scope', 'text', (c) => c.notNull())
         .addColumn('started_by', 'text', (c) => c.references('users.id').onDelete('set null'))
@@ -98,14 +116,20 @@ export function initialMigration(dialect: Dialect) {
         .addColumn('budget', 'text')
         .addColumn('stop_reason', 'text')
         .execute()
-      await db.schema.createIndex('runs_evaluation').on('runs').columns(['evaluation_id', 'created_at']).execute()
+      await db.schema
+        .createIndex('runs_evaluation')
+        .on('runs')
+        .columns(['evaluation_id', 'created_at'])
+        .execute()
       await db.schema.createIndex('runs_status').on('runs').column('status').execute()
 
       await db.schema
         .createTable('cell_results')
         .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
-        .addColumn('column_id', 'text', (c) => c.notNull().references('columns.id').onDelete('cascade'))
-        .addColumn('row_id', 'integer', (c) => c.notNull().references('rows.id').onDelete('cascade'))
+        .addColumn('column_id', 'text', (c) =>
+          c.notNull().references('columns.id').onDelete('cascade'),
+        )
+        .addColumn('row_id', bigint, (c) => c.notNull().references('rows.id').onDelete('cascade'))
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('value_num', 'double precision')
         .addColumn('value_text', 'text')
@@ -124,7 +148,17 @@ export function initialMigration(dialect: Dialect) {
         .addColumn('finished_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('cell_results_pk', ['run_id', 'column_id', 'row_id'])
         .execute()
-      await db.schema.createIndex('cell_results_row').on('cell_results').columns(['row_id', 'column_id']).execute()
+      await db.schema
+        .createIndex('cell_results_row')
+        .on('cell_results')
+        .columns(['row_id', 'column_id'])
+        .execute()
+      // Deleting a column must not scan every result of every evaluation.
+      await db.schema
+        .createIndex('cell_results_column')
+        .on('cell_results')
+        .column('column_id')
+        .execute()
 
       await db.schema
         .createTable('connections')
@@ -165,7 +199,11 @@ export function initialMigration(dialect: Dialect) {
         .addColumn('polarity', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('custom_evaluators_project').on('custom_evaluators').column('project_id').execute()
+      await db.schema
+        .createIndex('custom_evaluators_project')
+        .on('custom_evaluators')
+        .column('project_id')
+        .execute()
     },
   }
 }

@@ -1,7 +1,8 @@
-import type { CellResult } from '../../domain/cell.js'
+import { type CellResult, CellResultSchema } from '../../domain/cell.js'
 import { AssayError } from '../../errors.js'
 import type { CellResultRepository } from '../../ports/repositories.js'
 import type { MemoryDeps, MemoryState } from '../memory-state.js'
+import { checkNoNul, parseInput } from './checks.js'
 
 const key = (runId: string, columnId: string, rowId: string) =>
   `${runId}\u0000${columnId}\u0000${rowId}`
@@ -32,10 +33,9 @@ export function createMemoryCellResultRepository(
   _deps: MemoryDeps,
 ): CellResultRepository {
   return {
-    async put(result) {
-      if (cellResultTexts(result).some((text) => text?.includes('\u0000'))) {
-        throw new AssayError('invalid_input', 'a cell result cannot contain a NUL character')
-      }
+    async put(input) {
+      const result = parseInput(CellResultSchema, input, 'cell result')
+      checkNoNul('a cell result', cellResultTexts(result))
       const run = state.runs.get(result.runId)
       if (!run) throw new AssayError('not_found', `run ${result.runId} does not exist`)
       if (!state.rows.has(result.rowId)) {

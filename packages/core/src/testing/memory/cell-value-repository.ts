@@ -1,7 +1,8 @@
-import type { CellValue } from '../../domain/cell.js'
+import { type CellValue, CellValueSchema } from '../../domain/cell.js'
 import { AssayError } from '../../errors.js'
 import type { CellValueRepository } from '../../ports/repositories.js'
 import type { MemoryDeps, MemoryState } from '../memory-state.js'
+import { checkNoNul, parseInput, requireUser } from './checks.js'
 
 const key = (columnId: string, rowId: string) => `${columnId}\u0000${rowId}`
 
@@ -11,20 +12,20 @@ export function createMemoryCellValueRepository(
   _deps: MemoryDeps,
 ): CellValueRepository {
   return {
-    async set(input) {
-      if (input.value?.includes('\u0000')) {
-        throw new AssayError('invalid_input', 'a cell value cannot contain a NUL character')
-      }
+    async set(value) {
+      const input = parseInput(CellValueSchema, value, 'cell value')
+      checkNoNul('a cell value', [input.value])
       const row = state.rows.get(input.rowId)
       if (!row) throw new AssayError('not_found', `row ${input.rowId} does not exist`)
       const column = state.columns.get(input.columnId)
       if (!column) throw new AssayError('not_found', `column ${input.columnId} does not exist`)
       if (column.evaluationId !== row.evaluationId) {
-        throw new AssayError('invalid_input', 'the row and the column belong to different evaluations')
+        throw new AssayError(
+          'invalid_input',
+          'the row and the column belong to different evaluations',
+        )
       }
-      if (input.editedBy !== null && !state.users.has(input.editedBy)) {
-        throw new AssayError('not_found', `user ${input.editedBy} does not exist`)
-      }
+      requireUser(state, input.editedBy)
       const stored: CellValue = {
         rowId: input.rowId,
         columnId: input.columnId,

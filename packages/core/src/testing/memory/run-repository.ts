@@ -1,7 +1,8 @@
-import type { Run } from '../../domain/run.js'
+import { type Run, RunSchema, RunStatusSchema } from '../../domain/run.js'
 import { AssayError } from '../../errors.js'
 import type { RunRepository } from '../../ports/repositories.js'
 import type { MemoryDeps, MemoryState } from '../memory-state.js'
+import { parseInput, requireUser } from './checks.js'
 
 function copyRun(run: Run): Run {
   return {
@@ -25,18 +26,13 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
  * token and cost totals alone: those belong to CellResultRepository.put.
  */
 export function createMemoryRunRepository(state: MemoryState, deps: MemoryDeps): RunRepository {
-  function checkUser(userId: string | null): void {
-    if (userId !== null && !state.users.has(userId)) {
-      throw new AssayError('not_found', `user ${userId} does not exist`)
-    }
-  }
-
   return {
-    async create(input) {
+    async create(draft) {
+      const input = parseInput(RunSchema.omit({ id: true }), draft, 'run')
       if (!state.evaluations.has(input.evaluationId)) {
         throw new AssayError('not_found', `evaluation ${input.evaluationId} does not exist`)
       }
-      checkUser(input.startedBy)
+      requireUser(state, input.startedBy)
       const run = copyRun({ ...input, id: deps.ids.next('run') })
       state.runs.set(run.id, run)
       return copyRun(run)
@@ -61,11 +57,13 @@ export function createMemoryRunRepository(state: MemoryState, deps: MemoryDeps):
         .map(copyRun)
     },
 
-    async update(next, expected) {
+    async update(run, status) {
+      const next = parseInput(RunSchema, run, 'run')
+      const expected = parseInput(RunStatusSchema, status, 'expected run status')
       const stored = state.runs.get(next.id)
       if (!stored) throw new AssayError('not_found', `run ${next.id} does not exist`)
       if (stored.status !== expected) return undefined
-      checkUser(next.startedBy)
+      requireUser(state, next.startedBy)
       const updated = copyRun({
         ...next,
         evaluationId: stored.evaluationId,

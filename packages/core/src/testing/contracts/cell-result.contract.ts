@@ -1,0 +1,311 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CellResult } from '../../domain/cell.js'
+import type { Column } from '../../domain/column.js'
+import type { Evaluation } from '../../domain/evaluation.js'
+import type { Row } from '../../domain/row.js'
+import type { Run } from '../../domain/run.js'
+import { AssayError } from '../../errors.js'
+import type { Repositories } from '../../ports/repositories.js'
+import { type MakeHarness, type RepositoriesHarness, uniqueName } from './harness.js'
+
+async function* batchesOf(rows: readonly string[][], size: number): AsyncGenerator<string[][]> {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size)
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(AssayError)
+  expect((error as AssayError).code).toBe(code)
+}
+
+const byKey = (a: CellResult, b: CellResult) =>
+  `${a.columnId}/${a.rowId.padStart(12, '0')}` < `${b.columnId}/${b.rowId.padStart(12, '0')}`
+    ? -1
+    : 1
+
+export function describeCellResultContract(make: MakeHarness): void {
+  describe('CellResultRepository', () => {
+    let harness: RepositoriesHarness
+    let repos: Repositories
+
+    beforeAll(async () => {
+      harness = await make()
+      repos = harness.repos
+    })
+    afterAll(async () => {
+      await harness?.close()
+    })
+
+    type Setup = { evaluation: Evaluation; rows: Row[]; judge: Column; generator: Column; run: Run }
+
+    /** An evaluation with `n` rows, an evaluator and a generated column, and a running run. */
+    async function setup(n = 3, cost: number | null = 0): Promise<Setup> {
+      const project = await repos.projects.create({ name: uniqueName('results'), createdBy: null })
+      const evaluation = await repos.evaluations.create({
+        projectId: project.id,
+        name: uniqueName('results evaluation'),
+        createdBy: null,
+      })
+      const data = Array.from({ length: n }, (_, i) => [`in ${i}`])
+      await repos.rows.importRows(evaluation.id, ['input'], batchesOf(data, 100))
+      const rows = await repos.rows.list(evaluation.id, { limit: n })
+      const generator = await repos.columns.add({
+        evaluationId: evaluation.id,
+        name: 'output',
+        config: {
+          kind: 'generated',
+          generator: { type: 'prompt', connectionId: null, prompt: 'Answer {{input}}', params: {} },
+        },
+      })
+      const judge = await repos.columns.add({
+        evaluationId: evaluation.id,
+        name: 'judge',
+        config: {
+          kind: 'evaluator',
+          evaluator: {
+            evaluatorId: 'coherence',
+            connectionId: null,
+            params: {},
+            mapping: { output: generator.id },
+            threshold: { op: '>', value: 3 },
+            options: {},
+            compareWithColumnId: null,
+          },
+        },
+      })
+      const run = await repos.runs.create({
+        evaluationId: evaluation.id,
+        status: 'running',
+        scope: { mode: 'unfinished', columnIds: null, rowIds: null },
+        startedBy: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        segmentStartedAt: '2026-01-01T00:00:00.000Z',
+        elapsedMs: 0,
+        segments: 1,
+        finishedAt: null,
+        tokensIn: 0,
+        tokensOut: 0,
+        cost,
+        budget: null,
+        stopReason: null,
+      })
+      return { evaluation, rows, judge, generator, run }
+    }
+
+    function result(s: Setup, rowIndex: number, patch: Partial<CellResult> = {}): CellResult {
+      return {
+        runId: s.run.id,
+        rowId: s.rows[rowIndex]!.id,
+        columnId: s.judge.id,
+        status: 'done',
+        value: 4,
+        pass: true,
+        explanation: 'clear and correct',
+        raw: '{"score":4,"explanation":"clear and correct"}',
+        tokensIn: 100,
+        tokensOut: 20,
+        cost: 0.25,
+        latencyMs: 812,
+        attempts: 1,
+        error: null,
+        model: 'gpt-test',
+        promptHash: 'sha256:abc',
+        cached: false,
+        finishedAt: '2026-01-01T00:00:05.000Z',
+        ...patch,
+      }
+    }
+
+    it('stores a result once and reads every field back', async () => {
+      const s = await setup()
+      const stored = result(s, 0)
+      expect(await repos.cellResults.put(stored)).toBe(true)
+      expect(await repos.cellResults.get(s.run.id, stored.rowId, s.judge.id)).toEqual(stored)
+      expect(await repos.cellResults.get(s.run.id, stored.rowId, s.generator.id)).toBeUndefined()
+      expect(await repos.cellResults.get(s.run.id, 'nope', s.judge.id)).toBeUndefined()
+      expect(await repos.runs.get(s.run.id)).toMatchObject({
+        tokensIn: 100,
+        tokensOut: 20,
+        cost: 0.25,
+      })
+    })
+
+    it('keeps the kinds of values and the other fields apart', async () => {
+      const s = await setup(6)
+      const variants: CellResult[] = [
+        result(s, 0, { value: 0, pass: false }),
+        result(s, 1, { value: '0', pass: null, columnId: s.generator.id, explanation: null }),
+        result(s, 2, { value: '', pass: null, raw: '', explanation: '' }),
+        result(s, 3, {
+          status: 'error',
+          value: null,
+          pass: null,
+          explanation: null,
+          raw: 'not json: "score" = ?\r\n😀',
+          error: { code: 'unparseable', message: 'no score in the answer', retryable: false },
+          latencyMs: null,
+          attempts: 3,
+          cost: null,
+          tokensIn: 0,
+          tokensOut: 0,
+        }),
+        result(s, 4, {
+          value: 0.375,
+          cached: true,
+          tokensIn: 0,
+          tokensOut: 0,
+          cost: 0,
+          model: null,
+          promptHash: null,
+        }),
+        result(s, 5, { status: 'skipped', value: null, pass: null, raw: null, explanation: null }),
+      ]
+      for (const variant of variants) expect(await repos.cellResults.put(variant)).toBe(true)
+      for (const variant of variants) {
+        expect(await repos.cellResults.get(variant.runId, variant.rowId, variant.columnId)).toEqual(
+          variant,
+        )
+      }
+    })
+
+    it('refuses a second result for the same cell without counting its usage again', async () => {
+      const s = await setup()
+      const first = result(s, 0)
+      expect(await repos.cellResults.put(first)).toBe(true)
+      const retry = result(s, 0, { value: 1, pass: false, tokensIn: 999, tokensOut: 999, cost: 9 })
+      expect(await repos.cellResults.put(retry)).toBe(false)
+      expect(await repos.cellResults.get(s.run.id, first.rowId, s.judge.id)).toEqual(first)
+      expect(await repos.runs.get(s.run.id)).toMatchObject({
+        tokensIn: 100,
+        tokensOut: 20,
+        cost: 0.25,
+      })
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(1)
+    })
+
+    it('counts the usage of concurrent puts of one cell exactly once', async () => {
+      const s = await setup()
+      const puts = Array.from({ length: 8 }, (_, i) =>
+        repos.cellResults.put(result(s, 1, { tokensIn: 10 + i, tokensOut: 1, cost: 0.5 })),
+      )
+      const outcomes = await Promise.all(puts)
+      expect(outcomes.filter((o) => o).length).toBe(1)
+      const stored = await repos.cellResults.get(s.run.id, s.rows[1]!.id, s.judge.id)
+      const run = await repos.runs.get(s.run.id)
+      expect(run).toMatchObject({ tokensIn: stored?.tokensIn, tokensOut: 1, cost: 0.5 })
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(1)
+    })
+
+    it('adds up the usage of concurrent puts of different cells', async () => {
+      const s = await setup(10)
+      const outcomes = await Promise.all(
+        s.rows.flatMap((_, i) => [
+          repos.cellResults.put(result(s, i, { tokensIn: 3, tokensOut: 2, cost: 0.125 })),
+          repos.cellResults.put(
+            result(s, i, {
+              columnId: s.generator.id,
+              value: 'text',
+              tokensIn: 1,
+              tokensOut: 1,
+              cost: 0.125,
+            }),
+          ),
+        ]),
+      )
+      expect(outcomes.every((o) => o)).toBe(true)
+      expect(await repos.runs.get(s.run.id)).toMatchObject({
+        tokensIn: 40,
+        tokensOut: 30,
+        cost: 2.5,
+      })
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(20)
+    })
+
+    it('makes the run cost unknown once a result used tokens at an unknown price', async () => {
+      const s = await setup(4)
+      await repos.cellResults.put(result(s, 0, { cost: 0.5 }))
+      // No tokens and no price (e.g. a cached answer or a metric): the cost stays known.
+      await repos.cellResults.put(result(s, 1, { cost: null, tokensIn: 0, tokensOut: 0 }))
+      expect((await repos.runs.get(s.run.id))?.cost).toBe(0.5)
+      await repos.cellResults.put(result(s, 2, { cost: null, tokensIn: 0, tokensOut: 7 }))
+      expect((await repos.runs.get(s.run.id))?.cost).toBeNull()
+      await repos.cellResults.put(result(s, 3, { cost: 0.5 }))
+      expect(await repos.runs.get(s.run.id)).toMatchObject({
+        cost: null,
+        tokensIn: 200,
+        tokensOut: 47,
+      })
+    })
+
+    it('keeps a run cost unknown from the start', async () => {
+      const s = await setup(1, null)
+      await repos.cellResults.put(result(s, 0, { cost: 0.5 }))
+      expect(await repos.runs.get(s.run.id)).toMatchObject({ cost: null, tokensIn: 100 })
+    })
+
+    it('lists the results of a run, all or of one column, and counts them', async () => {
+      const s = await setup(5)
+      const other = await repos.runs.create({ ...s.run, status: 'queued' })
+      const written: CellResult[] = []
+      for (const i of [3, 0, 4, 1]) {
+        const judged = result(s, i, { value: i })
+        const generated = result(s, i, { columnId: s.generator.id, value: `out ${i}` })
+        await repos.cellResults.put(judged)
+        await repos.cellResults.put(generated)
+        written.push(judged, generated)
+      }
+      await repos.cellResults.put(result(s, 2, { runId: other.id }))
+
+      const listed = await repos.cellResults.listForRun(s.run.id)
+      expect([...listed].sort(byKey)).toEqual([...written].sort(byKey))
+      const judged = await repos.cellResults.listForRun(s.run.id, { columnId: s.judge.id })
+      expect(judged.map((r) => r.value)).toEqual([0, 1, 3, 4])
+      expect(judged.every((r) => r.columnId === s.judge.id)).toBe(true)
+      const generated = await repos.cellResults.listForRun(s.run.id, { columnId: s.generator.id })
+      expect(generated.map((r) => r.value)).toEqual(['out 0', 'out 1', 'out 3', 'out 4'])
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(8)
+      expect(await repos.cellResults.countForRun(other.id)).toBe(1)
+      expect(await repos.cellResults.listForRun('run_missing')).toEqual([])
+      expect(await repos.cellResults.countForRun('run_missing')).toBe(0)
+    })
+
+    it('refuses a result for a missing run, row or column, and a NUL character', async () => {
+      const s = await setup(1)
+      await expectCode(repos.cellResults.put(result(s, 0, { runId: 'run_missing' })), 'not_found')
+      await expectCode(repos.cellResults.put(result(s, 0, { rowId: 'nope' })), 'not_found')
+      await expectCode(repos.cellResults.put(result(s, 0, { rowId: '2147483000' })), 'not_found')
+      await expectCode(
+        repos.cellResults.put(result(s, 0, { columnId: 'col_missing' })),
+        'not_found',
+      )
+      await expectCode(repos.cellResults.put(result(s, 0, { raw: 'a\u0000b' })), 'invalid_input')
+      for (const patch of [
+        { tokensIn: -1 },
+        { tokensOut: 0.5 },
+        { value: Number.NaN },
+        { value: Number.POSITIVE_INFINITY },
+        { cost: -0.01 },
+        { status: 'maybe' },
+        { finishedAt: 'soon' },
+      ] as Partial<CellResult>[]) {
+        await expectCode(repos.cellResults.put(result(s, 0, patch)), 'invalid_input')
+      }
+      await expectCode(repos.cellResults.put(result(s, 0, { value: '\u0000' })), 'invalid_input')
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(0)
+      expect(await repos.runs.get(s.run.id)).toMatchObject({ tokensIn: 0, tokensOut: 0, cost: 0 })
+    })
+
+    it('removes the results with the run when the evaluation is deleted', async () => {
+      const s = await setup(2)
+      await repos.cellResults.put(result(s, 0))
+      await repos.cellResults.put(result(s, 1))
+      await repos.evaluations.delete(s.evaluation.id)
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(0)
+      expect(await repos.cellResults.listForRun(s.run.id)).toEqual([])
+      expect(await repos.cellResults.get(s.run.id, s.rows[0]!.id, s.judge.id)).toBeUndefined()
+    })
+  })
+}

@@ -1,0 +1,5 @@
+export { ANTHROPIC_DEFAULT_BASE_URL } from './anthropic.js'
+export { type CreateModelProviderOptions, createModelProvider } from './create-model-provider.js'
+export { classifyError } from './failure.js'
+export { OPENAI_DEFAULT_BASE_URL } from './openai.js'
+export { parseRetryAfterMs } from './retry-after.js'
