@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Clock, IdSource, Repositories, SecretBox } from '@assay/core'
 import {
   createAesGcmSecretBox,
@@ -21,7 +22,11 @@ export type Services = {
   close(): Promise<void>
 }
 
-export const systemClock: Clock = { now: () => Date.now(), isoNow: () => new Date().toISOString() }
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  isoNow: () => new Date().toISOString(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+}
 
 /** Random, time-free ids: `prj_3f2a…`. */
 export const randomIds: IdSource = {

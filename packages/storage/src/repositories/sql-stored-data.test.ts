@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto'
 import type { Repositories } from '@assay/core'
 import { createFixedClock, createSeqIds } from '@assay/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSqlRepositories } from '../create-repositories.js'
 import { migrateToLatest } from '../migrate.js'
 import { type OpenedDatabase, openDatabase } from '../open-database.js'
 import { createAesGcmSecretBox } from '../secret-box.js'
-import { createSqlRepositories } from '../create-repositories.js'
 
 /** What the contract suites cannot see: how records look in the tables, and corrupt ones. */
 describe('SQL repositories: stored data', () => {
