@@ -23,8 +23,22 @@ module.exports = {
       name: 'adapters-only-core',
       comment: 'engine, storage, providers and queue import only core, never each other or apps',
       severity: 'error',
-      from: { path: '^packages/(engine|storage|providers|queue)/' },
+      from: { path: '^packages/(engine|storage|providers|queue)/', pathNot: '\\.test\\.ts$' },
       to: { path: '^(packages|apps)/', pathNot: ['^packages/$1/', '^packages/core/'] },
+    },
+    {
+      name: 'adapter-tests-core-and-stub',
+      comment: 'tests of an adapter may also start the stub LLM server',
+      severity: 'error',
+      from: { path: '^packages/(engine|storage|providers|queue)/.*\\.test\\.ts$' },
+      to: { path: '^(packages|apps)/', pathNot: ['^packages/$1/', '^packages/core/', '^packages/stub-llm/'] },
+    },
+    {
+      name: 'stub-stands-alone',
+      comment: 'the stub LLM server is a test tool: it imports nothing of ours',
+      severity: 'error',
+      from: { path: '^packages/stub-llm/' },
+      to: { path: '^(packages/(?!stub-llm/)|apps/)' },
     },
     {
       name: 'no-apps-from-packages',

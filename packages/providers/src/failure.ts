@@ -1,5 +1,5 @@
 import type { ModelFailure, ModelFailureKind } from '@assay/core'
-import { APICallError, RetryError } from 'ai'
+import { APICallError, InvalidArgumentError, InvalidPromptError, RetryError } from 'ai'
 import { parseRetryAfterMs } from './retry-after.js'
 
 /** The signals of one attempt: the caller's, our per-attempt timeout, and the two combined. */
@@ -86,6 +86,10 @@ export function classifyError(error: unknown, context: ClassifyContext): ModelFa
     return timedOut
       ? failure('timeout', true, 'The model did not answer within the time limit')
       : failure('cancelled', false, 'The request was cancelled')
+  }
+
+  if (chain.some((e) => InvalidArgumentError.isInstance(e) || InvalidPromptError.isInstance(e))) {
+    return failure('bad_request', false, messageOf(error))
   }
 
   const code = chain.map(errorCode).find((c) => c !== undefined && NETWORK_CODES.has(c))

@@ -34,23 +34,47 @@ export async function generateWith(
 ): Promise<Result<ModelAnswer, ModelFailure>> {
   const started = performance.now()
   const elapsed = () => Math.round(performance.now() - started)
-  const timeout = AbortSignal.timeout(timeoutOf(request.timeoutMs))
-  const signals: AttemptSignals = {
-    caller: signal,
-    timeout,
-    combined: AbortSignal.any([signal, timeout]),
-  }
+  const attempt = attemptSignals(signal, request.timeoutMs)
   const classify = (error: unknown) =>
-    classifyError(error, { latencyMs: elapsed(), signals, secret: endpoint.apiKey })
-  // Nothing starts once the caller has stopped.
-  if (signal.aborted) return { ok: false, error: classify(signal.reason) }
+    classifyError(error, { latencyMs: elapsed(), signals: attempt, secret: endpoint.apiKey })
   try {
-    const answer = await callModel(binding, endpoint, request, signals.combined)
+    // Nothing starts once the caller has stopped.
+    if (signal.aborted) return { ok: false, error: classify(signal.reason) }
+    const answer = await callModel(binding, endpoint, request, attempt.combined)
     return { ok: true, value: { ...answer, latencyMs: elapsed() } }
   } catch (error) {
     const recovered = recoverText(error)
     if (recovered) return { ok: true, value: { ...recovered, latencyMs: elapsed() } }
     return { ok: false, error: classify(error) }
+  } finally {
+    attempt.dispose()
+  }
+}
+
+/**
+ * The caller's signal combined with a per-attempt timeout. Wired by hand rather than with
+ * `AbortSignal.any`: on Node 20 every `AbortSignal.any([runSignal, ...])` leaves ~130 bytes on
+ * the long-lived run signal until that signal dies (measured: +13 MB per 100k calls).
+ */
+function attemptSignals(
+  caller: AbortSignal,
+  timeoutMs: number,
+): AttemptSignals & { dispose(): void } {
+  const timeout = AbortSignal.timeout(timeoutOf(timeoutMs))
+  const controller = new AbortController()
+  const onCaller = () => controller.abort(caller.reason)
+  const onTimeout = () => controller.abort(timeout.reason)
+  if (caller.aborted) onCaller()
+  else caller.addEventListener('abort', onCaller, { once: true })
+  timeout.addEventListener('abort', onTimeout, { once: true })
+  return {
+    caller,
+    timeout,
+    combined: controller.signal,
+    dispose() {
+      caller.removeEventListener('abort', onCaller)
+      timeout.removeEventListener('abort', onTimeout)
+    },
   }
 }
 
@@ -116,7 +140,7 @@ function toolInputText(call: { input: unknown; invalid?: boolean }): string {
 }
 
 /** Should the SDK still throw on unparseable structured output, keep its text as the answer. */
-function recoverText(error: unknown): Answer | undefined {
+export function recoverText(error: unknown): Answer | undefined {
   const wrapped = causeChain(error).find((e) => NoObjectGeneratedError.isInstance(e))
   if (!wrapped || !NoObjectGeneratedError.isInstance(wrapped) || wrapped.text === undefined) {
     return undefined

@@ -61,19 +61,22 @@ export async function closedPort(): Promise<number> {
   return port
 }
 
-/** A fetch that records each request's JSON body and headers, then calls the real fetch. */
+/** A fetch that records each request's URL, JSON body and headers, then calls the real fetch. */
 export function recordingFetch(): {
   fetch: typeof fetch
+  urls: string[]
   bodies: Record<string, unknown>[]
   headers: Headers[]
 } {
+  const urls: string[] = []
   const bodies: Record<string, unknown>[] = []
   const headers: Headers[] = []
   const wrapped: typeof fetch = async (input, init) => {
+    urls.push(input instanceof Request ? input.url : String(input))
     if (typeof init?.body === 'string')
       bodies.push(JSON.parse(init.body) as Record<string, unknown>)
     headers.push(new Headers(init?.headers))
     return fetch(input, init)
   }
-  return { fetch: wrapped, bodies, headers }
+  return { fetch: wrapped, urls, bodies, headers }
 }
