@@ -31,7 +31,10 @@ module.exports = {
       comment: 'tests of an adapter may also start the stub LLM server',
       severity: 'error',
       from: { path: '^packages/(engine|storage|providers|queue)/.*\\.test\\.ts$' },
-      to: { path: '^(packages|apps)/', pathNot: ['^packages/$1/', '^packages/core/', '^packages/stub-llm/'] },
+      to: {
+        path: '^(packages|apps)/',
+        pathNot: ['^packages/$1/', '^packages/core/', '^packages/stub-llm/'],
+      },
     },
     {
       name: 'stub-stands-alone',

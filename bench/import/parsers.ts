@@ -16,7 +16,8 @@ async function csvParse(): Promise<number> {
   let rows = 0
   const parser = parse({ relax_quotes: true, skip_empty_lines: true })
   const feed = (async () => {
-    for await (const text of open()) if (!parser.write(text)) await new Promise((r) => parser.once('drain', r))
+    for await (const text of open())
+      if (!parser.write(text)) await new Promise((r) => parser.once('drain', r))
     parser.end()
   })()
   for await (const _ of parser) rows++
@@ -26,7 +27,8 @@ async function csvParse(): Promise<number> {
 
 async function tokenizer(): Promise<number> {
   let rows = 0
-  for await (const chunk of readCsv(open(), { limits: DEFAULT_IMPORT_LIMITS })) if (chunk.type === 'rows') rows += chunk.rows.length
+  for await (const chunk of readCsv(open(), { limits: DEFAULT_IMPORT_LIMITS }))
+    if (chunk.type === 'rows') rows += chunk.rows.length
   return rows
 }
 
@@ -37,7 +39,11 @@ async function decodeOnly(): Promise<number> {
 }
 
 const results = []
-for (const [name, run] of [['decode only', decodeOnly], ['csv-parse', csvParse], ['assay tokenizer', tokenizer]] as const) {
+for (const [name, run] of [
+  ['decode only', decodeOnly],
+  ['csv-parse', csvParse],
+  ['assay tokenizer', tokenizer],
+] as const) {
   const times = []
   let out = 0
   for (let i = 0; i < 3; i++) {

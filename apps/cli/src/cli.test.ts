@@ -30,6 +30,11 @@ async function assay(args: string[], db = 'cli.db') {
     err: (text) => {
       err += text
     },
+    progress: () => {},
+    progressDone: () => {},
+    isTty: false,
+    onInterrupt: () => () => {},
+    exit: () => {},
     stdout,
     env: { ASSAY_DATABASE_URL: join(dir, db) },
     cwd: dir,

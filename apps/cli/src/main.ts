@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { exportCommand } from './commands/export.js'
 import { importCommand } from './commands/import.js'
 import { migrateCommand } from './commands/migrate.js'
+import { runCommand } from './commands/run.js'
 import { EXIT, exitCodeFor } from './exit-codes.js'
 import { type Io, processIo } from './io.js'
 
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   importCommand(program, io, setCode)
   exportCommand(program, io, setCode)
   migrateCommand(program, io, setCode)
+  runCommand(program, io, setCode)
   try {
     await program.parseAsync([...argv])
   } catch (error) {

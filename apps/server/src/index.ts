@@ -16,4 +16,10 @@ export {
 } from './dataset/import-dataset.js'
 export { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './dataset/limits.js'
 export { type AssayConfig, loadConfig } from './env.js'
+export { parseEvaluationFile } from './evaluation-as-code/load-evaluation-file.js'
+export {
+  type EvaluatorSummary,
+  type RunSummary,
+  runEvaluationFile,
+} from './evaluation-as-code/run-evaluation-file.js'
 export { createServices, type Services } from './services.js'

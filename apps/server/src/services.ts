@@ -1,7 +1,14 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Clock, IdSource, Repositories, SecretBox } from '@assay/core'
+import {
+  createRunEngine,
+  type EngineOptions,
+  type ResolvedConnection,
+  type RunEngine,
+} from '@assay/engine'
+import { createHttpCaller, createModelProvider } from '@assay/providers'
 import {
   createAesGcmSecretBox,
   createSqlRepositories,
@@ -18,6 +25,7 @@ export type Services = {
   clock: Clock
   ids: IdSource
   secretBox: SecretBox
+  engine: RunEngine
   databaseLocation: string
   close(): Promise<void>
 }
@@ -34,7 +42,10 @@ export const randomIds: IdSource = {
 }
 
 /** The composition root: the one place that picks adapters and wires them together. */
-export async function createServices(config: AssayConfig): Promise<Services> {
+export async function createServices(
+  config: AssayConfig,
+  engineOptions: Partial<EngineOptions> = {},
+): Promise<Services> {
   const opened = openDatabase(config.databaseUrl)
   try {
     await migrateToLatest(opened.db, opened.dialect)
@@ -53,17 +64,54 @@ export async function createServices(config: AssayConfig): Promise<Services> {
       clock: systemClock,
       secretBox,
     })
+    const engine = createRunEngine({
+      repos,
+      clock: systemClock,
+      ids: randomIds,
+      random: Math.random,
+      connections: connectionResolver(repos, secretBox),
+      http: createHttpCaller(),
+      customEvaluator: (id) => repos.evaluators.get(id),
+      hash: (text) => createHash('sha256').update(text).digest('hex'),
+      options: engineOptions,
+    })
     return {
       config,
       repos,
       clock: systemClock,
       ids: randomIds,
       secretBox,
+      engine,
       databaseLocation: opened.location,
       close: () => opened.close(),
     }
   } catch (error) {
     await opened.close()
     throw error
+  }
+}
+
+/**
+ * Opens a connection's sealed API key only here, right before a provider is built, and keeps one
+ * provider per connection until the connection changes.
+ */
+function connectionResolver(repos: Repositories, secretBox: SecretBox) {
+  const cache = new Map<string, { updatedAt: string; resolved: ResolvedConnection }>()
+  return async (connectionId: string): Promise<ResolvedConnection | undefined> => {
+    const connection = await repos.connections.get(connectionId)
+    if (!connection) return undefined
+    const cached = cache.get(connectionId)
+    if (cached && cached.updatedAt === connection.updatedAt) return cached.resolved
+    const sealed = await repos.connections.getSealedApiKey(connectionId)
+    const provider = createModelProvider({
+      provider: connection.provider,
+      baseUrl: connection.baseUrl,
+      model: connection.model,
+      apiKey: sealed ? secretBox.open(sealed) : null,
+      structuredOutput: connection.structuredOutput,
+    })
+    const resolved = { connection, provider }
+    cache.set(connectionId, { updatedAt: connection.updatedAt, resolved })
+    return resolved
   }
 }

@@ -1,5 +1,6 @@
 export { ANTHROPIC_DEFAULT_BASE_URL } from './anthropic.js'
 export { type CreateModelProviderOptions, createModelProvider } from './create-model-provider.js'
 export { classifyError } from './failure.js'
+export { createHttpCaller } from './http-caller.js'
 export { OPENAI_DEFAULT_BASE_URL } from './openai.js'
 export { parseRetryAfterMs } from './retry-after.js'

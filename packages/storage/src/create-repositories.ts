@@ -5,6 +5,7 @@ import { createSqlColumnRepository } from './repositories/sql-column-repository.
 import { createSqlConnectionRepository } from './repositories/sql-connection-repository.js'
 import { createSqlEvaluationRepository } from './repositories/sql-evaluation-repository.js'
 import { createSqlEvaluatorRepository } from './repositories/sql-evaluator-repository.js'
+import { createSqlModelCacheRepository } from './repositories/sql-model-cache-repository.js'
 import { createSqlProjectRepository } from './repositories/sql-project-repository.js'
 import { createSqlRowRepository } from './repositories/sql-row-repository.js'
 import { createSqlRunRepository } from './repositories/sql-run-repository.js'
@@ -26,5 +27,6 @@ export function createSqlRepositories(deps: SqlDeps): Repositories {
     cellResults: createSqlCellResultRepository(deps),
     connections: createSqlConnectionRepository(deps),
     evaluators: createSqlEvaluatorRepository(deps),
+    modelCache: createSqlModelCacheRepository(deps),
   }
 }

@@ -81,6 +81,8 @@ export interface RunsTable {
   cost: number | null
   budget: string | null
   stop_reason: string | null
+  /** The last time a worker said it was still executing the run; added by 0002-engine. */
+  heartbeat_at: string | null
 }
 
 export interface CellResultsTable {
@@ -103,6 +105,16 @@ export interface CellResultsTable {
   prompt_hash: string | null
   cached: number
   finished_at: string
+}
+
+/** Model answers kept for reuse, by a hex SHA-256 of the request (model, parameters, prompt). */
+export interface ModelCacheTable {
+  key: string
+  text: string
+  input_tokens: number | null
+  output_tokens: number | null
+  model: string | null
+  created_at: string | null
 }
 
 export interface ConnectionsTable {
@@ -148,6 +160,7 @@ export interface Database {
   cell_results: CellResultsTable
   connections: ConnectionsTable
   custom_evaluators: CustomEvaluatorsTable
+  model_cache: ModelCacheTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

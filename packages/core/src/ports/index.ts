@@ -1,4 +1,5 @@
 export type * from './clock.js'
+export type * from './http-caller.js'
 export type * from './id-source.js'
 export type * from './model-provider.js'
 export type * from './repositories.js'

@@ -107,6 +107,13 @@ export interface RunRepository {
   list(evaluationId: string): Promise<Run[]>
   listByStatus(statuses: readonly RunStatus[]): Promise<Run[]>
   /**
+   * Records that a worker is still executing the run (`heartbeatAt`); after a crash the last
+   * heartbeat bounds the elapsed time of the interrupted segment. Does not change the status.
+   */
+  heartbeat(id: string, atIso: string): Promise<void>
+  /** The last heartbeat of the run, or null when none was recorded. */
+  lastHeartbeat(id: string): Promise<string | null | undefined>
+  /**
    * Writes `next` only if the stored run still has status `expected` (compare-and-set), so two
    * workers cannot both move a run. Returns the stored run, or undefined when it had moved.
    */
@@ -122,7 +129,30 @@ export interface CellResultRepository {
   put(result: CellResult): Promise<boolean>
   get(runId: string, rowId: string, columnId: string): Promise<CellResult | undefined>
   listForRun(runId: string, options?: { columnId?: string }): Promise<CellResult[]>
+  /** This run's results for the given rows (any order), for planning a resumed run page by page. */
+  listForRunRows(runId: string, rowIds: readonly string[]): Promise<CellResult[]>
+  /**
+   * For each (column, row) pair among the given columns and rows, the most recent finished result
+   * (status `done` or `error`) across every run (latest `finishedAt`; ties broken by the greater
+   * run id): what the table shows, what a later run reads when an evaluator's input is a column
+   * generated earlier, and what "run unfinished" and "re-run failed" plan from.
+   */
+  latestForRows(columnIds: readonly string[], rowIds: readonly string[]): Promise<CellResult[]>
   countForRun(runId: string): Promise<number>
+}
+
+/** An answer kept for reuse: identical requests (model, parameters, full prompt) are not sent again. */
+export type CachedAnswer = {
+  text: string
+  inputTokens: number
+  outputTokens: number
+  model: string
+}
+
+export interface ModelCacheRepository {
+  get(key: string): Promise<CachedAnswer | undefined>
+  /** Keeps the first answer stored for a key; a second put for the same key changes nothing. */
+  put(key: string, answer: CachedAnswer): Promise<void>
 }
 
 export interface ConnectionRepository {
@@ -162,4 +192,5 @@ export interface Repositories {
   cellResults: CellResultRepository
   connections: ConnectionRepository
   evaluators: CustomEvaluatorRepository
+  modelCache: ModelCacheRepository
 }

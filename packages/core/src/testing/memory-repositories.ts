@@ -5,6 +5,7 @@ import { createMemoryColumnRepository } from './memory/column-repository.js'
 import { createMemoryConnectionRepository } from './memory/connection-repository.js'
 import { createMemoryEvaluationRepository } from './memory/evaluation-repository.js'
 import { createMemoryEvaluatorRepository } from './memory/evaluator-repository.js'
+import { createMemoryModelCacheRepository } from './memory/model-cache-repository.js'
 import { createMemoryProjectRepository } from './memory/project-repository.js'
 import { createMemoryRowRepository } from './memory/row-repository.js'
 import { createMemoryRunRepository } from './memory/run-repository.js'
@@ -27,5 +28,6 @@ export function createMemoryRepositories(
     cellResults: createMemoryCellResultRepository(state, deps),
     connections: createMemoryConnectionRepository(state, deps),
     evaluators: createMemoryEvaluatorRepository(state, deps),
+    modelCache: createMemoryModelCacheRepository(state, deps),
   }
 }

@@ -9,6 +9,7 @@ import type { Run } from '../domain/run.js'
 import type { User } from '../domain/user.js'
 import type { Clock } from '../ports/clock.js'
 import type { IdSource } from '../ports/id-source.js'
+import type { CachedAnswer } from '../ports/repositories.js'
 import type { SecretBox } from '../ports/secret-box.js'
 
 /**
@@ -27,11 +28,15 @@ export type MemoryState = {
   /** key: `${columnId}\u0000${rowId}` */
   cellValues: Map<string, CellValue>
   runs: Map<string, Run>
+  /** The last heartbeat of a run, by run id; absent when none was recorded. */
+  heartbeats: Map<string, string>
   /** key: `${runId}\u0000${columnId}\u0000${rowId}` */
   cellResults: Map<string, CellResult>
   connections: Map<string, Connection>
   sealedKeys: Map<string, string | null>
   evaluators: Map<string, Evaluator>
+  /** Cached model answers by request key. */
+  modelCache: Map<string, CachedAnswer>
 }
 
 export type MemoryDeps = { ids: IdSource; clock: Clock; secretBox: SecretBox }
@@ -47,9 +52,11 @@ export function createMemoryState(): MemoryState {
     rows: new Map(),
     cellValues: new Map(),
     runs: new Map(),
+    heartbeats: new Map(),
     cellResults: new Map(),
     connections: new Map(),
     sealedKeys: new Map(),
     evaluators: new Map(),
+    modelCache: new Map(),
   }
 }

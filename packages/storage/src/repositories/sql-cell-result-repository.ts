@@ -11,6 +11,22 @@ import type { SqlDeps } from '../sql-deps.js'
 import { checkNoNul, parseInput } from './sql-checks.js'
 import { rowIdOf, rowKeyOf } from './sql-row-id.js'
 
+/** Ids per `IN (…)` list: well under every dialect's parameter limit. */
+const IDS_PER_QUERY = 500
+
+/** The distinct row keys of `rowIds`; ids that cannot name a row are left out. */
+function rowKeysOf(rowIds: readonly string[]): number[] {
+  return [...new Set(rowIds)].map(rowKeyOf).filter((k): k is number => k !== undefined)
+}
+
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = []
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size))
+  }
+  return chunks
+}
+
 function toCellResult(record: Selectable<CellResultsTable>): CellResult {
   return {
     runId: record.run_id,
@@ -137,6 +153,66 @@ export function createSqlCellResultRepository(deps: SqlDeps): CellResultReposito
       if (options.columnId !== undefined) query = query.where('column_id', '=', options.columnId)
       const records = await query.orderBy('row_id').orderBy('column_id').execute()
       return records.map(toCellResult)
+    },
+
+    /** In row order, then by column id, page by page of `rowIds`. */
+    async listForRunRows(runId, rowIds) {
+      const results: CellResult[] = []
+      for (const keys of chunksOf(rowKeysOf(rowIds), IDS_PER_QUERY)) {
+        const records = await db
+          .selectFrom('cell_results')
+          .selectAll()
+          .where('run_id', '=', runId)
+          .where('row_id', 'in', keys)
+          .orderBy('row_id')
+          .orderBy('column_id')
+          .execute()
+        for (const record of records) results.push(toCellResult(record))
+      }
+      return results
+    },
+
+    /**
+     * Per (column, row), the done or error result ranked first by finished_at (ISO text, so time order)
+     * and then run id, both descending; the cell_results_latest index serves the lookup. Each
+     * (column, row) pair falls in exactly one chunk pair, so chunks never compete.
+     */
+    async latestForRows(columnIds, rowIds) {
+      const columnChunks = chunksOf([...new Set(columnIds)], IDS_PER_QUERY)
+      const rowChunks = chunksOf(rowKeysOf(rowIds), IDS_PER_QUERY)
+      const results: CellResult[] = []
+      for (const columns of columnChunks) {
+        for (const keys of rowChunks) {
+          const records = await db
+            .selectFrom((eb) =>
+              eb
+                .selectFrom('cell_results')
+                .selectAll()
+                .select((inner) =>
+                  inner.fn
+                    .agg<number>('row_number')
+                    .over((ob) =>
+                      ob
+                        .partitionBy(['column_id', 'row_id'])
+                        .orderBy('finished_at', 'desc')
+                        .orderBy('run_id', 'desc'),
+                    )
+                    .as('rank'),
+                )
+                .where('status', 'in', ['done', 'error'])
+                .where('column_id', 'in', columns)
+                .where('row_id', 'in', keys)
+                .as('ranked'),
+            )
+            .selectAll()
+            .where('rank', '=', 1)
+            .orderBy('row_id')
+            .orderBy('column_id')
+            .execute()
+          for (const record of records) results.push(toCellResult(record))
+        }
+      }
+      return results
     },
 
     async countForRun(runId) {

@@ -1,4 +1,11 @@
-import { AssayError, type Run, type RunRepository, RunSchema, RunStatusSchema } from '@assay/core'
+import {
+  AssayError,
+  InstantSchema,
+  type Run,
+  type RunRepository,
+  RunSchema,
+  RunStatusSchema,
+} from '@assay/core'
 import type { Selectable } from 'kysely'
 import { translateWrite } from '../db-errors.js'
 import type { RunsTable } from '../schema.js'
@@ -43,6 +50,7 @@ function mutableFields(run: Run) {
 /**
  * Runs. `update` is a compare-and-set on the status and never writes tokens or cost: those are
  * added by CellResultRepository.put while the run goes on, and a stale copy must not undo them.
+ * Nor does it write `heartbeat_at`, which only `heartbeat` sets.
  */
 export function createSqlRunRepository(deps: SqlDeps): RunRepository {
   const { db } = deps
@@ -102,6 +110,27 @@ export function createSqlRunRepository(deps: SqlDeps): RunRepository {
         .orderBy('id')
         .execute()
       return records.map(toRun)
+    },
+
+    async heartbeat(id, atIso) {
+      const at = parseInput(InstantSchema, atIso, 'heartbeat time')
+      const updated = await db
+        .updateTable('runs')
+        .set({ heartbeat_at: at })
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (Number(updated.numUpdatedRows) === 0) {
+        throw new AssayError('not_found', `run ${id} does not exist`)
+      }
+    },
+
+    async lastHeartbeat(id) {
+      const record = await db
+        .selectFrom('runs')
+        .select('heartbeat_at')
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return record ? record.heartbeat_at : undefined
     },
 
     async update(run, status) {

@@ -272,6 +272,158 @@ export function describeCellResultContract(make: MakeHarness): void {
       expect(await repos.cellResults.countForRun('run_missing')).toBe(0)
     })
 
+    /** Another run of the setup's evaluation. */
+    async function newRun(s: Setup): Promise<Run> {
+      const { id: _id, ...draft } = s.run
+      return repos.runs.create({ ...draft, tokensIn: 0, tokensOut: 0, cost: 0 })
+    }
+
+    it('lists the results of a run for given rows, across pages of row ids', async () => {
+      const s = await setup(1200)
+      const other = await newRun(s)
+      const picked = new Set([0, 1, 2, 498, 499, 500, 501, 777, 998, 999, 1000, 1001, 1198, 1199])
+      for (let i = 0; i < 1200; i += 97) picked.add(i)
+      const written: CellResult[] = []
+      for (const i of picked) {
+        const judged = result(s, i, { value: i })
+        await repos.cellResults.put(judged)
+        written.push(judged)
+        if (i % 2 === 0) {
+          const generated = result(s, i, { columnId: s.generator.id, value: `out ${i}` })
+          await repos.cellResults.put(generated)
+          written.push(generated)
+        }
+      }
+      // The other run's results for the same rows are not this run's.
+      for (const i of [0, 500, 1000, 1199, 3]) {
+        await repos.cellResults.put(result(s, i, { runId: other.id, value: -1 }))
+      }
+
+      const allIds = s.rows.map((r) => r.id)
+      const asked = [...allIds].reverse()
+      const listed = await repos.cellResults.listForRunRows(s.run.id, [...asked, 'nope', asked[0]!])
+      expect([...listed].sort(byKey)).toEqual([...written].sort(byKey))
+
+      const some = [0, 3, 499, 500, 1001].map((i) => s.rows[i]!.id)
+      const someListed = await repos.cellResults.listForRunRows(s.run.id, some)
+      expect([...someListed].sort(byKey)).toEqual(
+        written.filter((r) => some.includes(r.rowId)).sort(byKey),
+      )
+
+      const ofOther = await repos.cellResults.listForRunRows(other.id, allIds)
+      expect(ofOther.map((r) => r.rowId).sort()).toEqual(
+        [0, 3, 500, 1000, 1199].map((i) => s.rows[i]!.id).sort(),
+      )
+      expect(ofOther.every((r) => r.runId === other.id && r.value === -1)).toBe(true)
+      expect(await repos.cellResults.listForRunRows(s.run.id, [])).toEqual([])
+      expect(await repos.cellResults.listForRunRows(s.run.id, [s.rows[4]!.id])).toEqual([])
+      expect(await repos.cellResults.listForRunRows('run_missing', allIds)).toEqual([])
+    })
+
+    it('finds the latest done result of each cell across runs', async () => {
+      const s = await setup(6)
+      const a = s.run
+      const b = await newRun(s)
+      const c = await newRun(s)
+      const gen = (run: Run, i: number, finishedAt: string, patch: Partial<CellResult> = {}) =>
+        result(s, i, {
+          runId: run.id,
+          columnId: s.generator.id,
+          value: `${run.id} row ${i} at ${finishedAt}`,
+          finishedAt,
+          ...patch,
+        })
+      const failed = {
+        status: 'error',
+        value: null,
+        pass: null,
+        error: { code: 'timeout', message: 'too slow', retryable: true },
+      } as const
+      const at = (second: number) => `2026-01-01T00:00:0${second}.000Z`
+
+      // Row 0: the later of two done results loses to a still later error.
+      await repos.cellResults.put(gen(a, 0, at(1)))
+      await repos.cellResults.put(gen(b, 0, at(3)))
+      const row0 = gen(c, 0, at(5), failed)
+      await repos.cellResults.put(row0)
+      // Row 1: the same finishedAt in two runs: the greater run id wins.
+      const row1a = gen(a, 1, at(2))
+      const row1b = gen(b, 1, at(2))
+      await repos.cellResults.put(row1a)
+      await repos.cellResults.put(row1b)
+      const row1 = a.id > b.id ? row1a : row1b
+      // Row 2: an error, then a skipped cell, which does not count.
+      const row2 = gen(a, 2, at(1), failed)
+      await repos.cellResults.put(row2)
+      await repos.cellResults.put(gen(b, 2, at(2), { status: 'skipped', value: null }))
+      // Row 3: an older run that finished later beats a newer run.
+      const row3 = gen(a, 3, at(4))
+      await repos.cellResults.put(row3)
+      await repos.cellResults.put(gen(b, 3, at(3)))
+      // Row 4: nothing. Row 5: done, but it is not asked for.
+      await repos.cellResults.put(gen(c, 5, at(1)))
+      // Another column's results for the same rows.
+      const judged0 = result(s, 0, { runId: c.id, finishedAt: at(9) })
+      await repos.cellResults.put(judged0)
+      await repos.cellResults.put(result(s, 3, { runId: a.id, finishedAt: at(9) }))
+
+      const asked = [0, 1, 2, 3, 4].map((i) => s.rows[i]!.id)
+      const latest = await repos.cellResults.latestForRows([s.generator.id], asked)
+      expect([...latest].sort(byKey)).toEqual([row0, row1, row2, row3].sort(byKey))
+
+      const both = await repos.cellResults.latestForRows(
+        [s.judge.id, s.generator.id, 'col_missing'],
+        [s.rows[0]!.id, s.rows[4]!.id, 'nope', s.rows[0]!.id],
+      )
+      expect([...both].sort(byKey)).toEqual([row0, judged0].sort(byKey))
+
+      expect(await repos.cellResults.latestForRows([s.generator.id], [s.rows[4]!.id])).toEqual([])
+      expect(await repos.cellResults.latestForRows([s.generator.id], [])).toEqual([])
+      expect(await repos.cellResults.latestForRows([], asked)).toEqual([])
+    })
+
+    it('finds the latest done results for many rows and columns, across pages of ids', async () => {
+      const s = await setup(1200)
+      const later = await newRun(s)
+      const expected: CellResult[] = []
+      for (let i = 0; i < 1200; i += 37) {
+        const first = result(s, i, {
+          columnId: s.generator.id,
+          value: `first ${i}`,
+          finishedAt: '2026-01-01T00:00:01.000Z',
+        })
+        await repos.cellResults.put(first)
+        if (i % 2 === 0) {
+          const second = result(s, i, {
+            runId: later.id,
+            columnId: s.generator.id,
+            value: `second ${i}`,
+            finishedAt: '2026-01-01T00:00:02.000Z',
+          })
+          await repos.cellResults.put(second)
+          expected.push(second)
+        } else {
+          expected.push(first)
+        }
+      }
+      for (const i of [499, 500, 999, 1000, 1199]) {
+        const judged = result(s, i, { value: i })
+        await repos.cellResults.put(judged)
+        expected.push(judged)
+      }
+      const columns = [
+        ...Array.from({ length: 600 }, (_, i) => `col_absent_${i}`),
+        s.judge.id,
+        ...Array.from({ length: 600 }, (_, i) => `col_other_${i}`),
+        s.generator.id,
+      ]
+      const latest = await repos.cellResults.latestForRows(
+        columns,
+        s.rows.map((r) => r.id),
+      )
+      expect([...latest].sort(byKey)).toEqual([...expected].sort(byKey))
+    })
+
     it('refuses a result for a missing run, row or column, and a NUL character', async () => {
       const s = await setup(1)
       await expectCode(repos.cellResults.put(result(s, 0, { runId: 'run_missing' })), 'not_found')
@@ -306,6 +458,18 @@ export function describeCellResultContract(make: MakeHarness): void {
       expect(await repos.cellResults.countForRun(s.run.id)).toBe(0)
       expect(await repos.cellResults.listForRun(s.run.id)).toEqual([])
       expect(await repos.cellResults.get(s.run.id, s.rows[0]!.id, s.judge.id)).toBeUndefined()
+      expect(
+        await repos.cellResults.listForRunRows(
+          s.run.id,
+          s.rows.map((r) => r.id),
+        ),
+      ).toEqual([])
+      expect(
+        await repos.cellResults.latestForRows(
+          [s.judge.id],
+          s.rows.map((r) => r.id),
+        ),
+      ).toEqual([])
     })
   })
 }

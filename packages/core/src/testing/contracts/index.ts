@@ -6,6 +6,7 @@ import { describeConnectionContract } from './connection.contract.js'
 import { describeEvaluationContract } from './evaluation.contract.js'
 import { describeEvaluatorContract } from './evaluator.contract.js'
 import type { MakeHarness } from './harness.js'
+import { describeModelCacheContract } from './model-cache.contract.js'
 import { describeProjectContract } from './project.contract.js'
 import { describeRowContract } from './row.contract.js'
 import { describeRunContract } from './run.contract.js'
@@ -27,5 +28,6 @@ export function describeRepositoriesContract(adapter: string, make: MakeHarness)
     describeCellValueContract(make)
     describeRunContract(make)
     describeCellResultContract(make)
+    describeModelCacheContract(make)
   })
 }

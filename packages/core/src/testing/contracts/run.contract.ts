@@ -273,6 +273,86 @@ export function describeRunContract(make: MakeHarness): void {
       expect(await repos.runs.get(run.id)).toEqual(updated)
     })
 
+    it('records the last heartbeat of a run and returns it', async () => {
+      const evaluation = await newEvaluation()
+      const run = await repos.runs.create({
+        ...draft(evaluation.id),
+        status: 'running',
+        segmentStartedAt: '2026-01-01T00:00:00.000Z',
+        segments: 1,
+      })
+      const other = await repos.runs.create(draft(evaluation.id))
+      expect(await repos.runs.lastHeartbeat(run.id)).toBeNull()
+      await repos.runs.heartbeat(run.id, '2026-01-01T00:00:05.000Z')
+      expect(await repos.runs.lastHeartbeat(run.id)).toBe('2026-01-01T00:00:05.000Z')
+      await repos.runs.heartbeat(run.id, '2026-01-01T00:00:10.250Z')
+      expect(await repos.runs.lastHeartbeat(run.id)).toBe('2026-01-01T00:00:10.250Z')
+      expect(await repos.runs.lastHeartbeat(other.id)).toBeNull()
+      expect(await repos.runs.get(run.id)).toEqual(run)
+    })
+
+    it('has no heartbeat for a missing run, and refuses one for it or at a bad time', async () => {
+      const evaluation = await newEvaluation()
+      const run = await repos.runs.create(draft(evaluation.id))
+      expect(await repos.runs.lastHeartbeat('run_missing')).toBeUndefined()
+      await expectCode(repos.runs.heartbeat('run_missing', '2026-01-01T00:00:05.000Z'), 'not_found')
+      await expectCode(repos.runs.heartbeat(run.id, 'a while ago'), 'invalid_input')
+      expect(await repos.runs.lastHeartbeat(run.id)).toBeNull()
+    })
+
+    it('keeps the status and the totals through heartbeats, and the heartbeat through updates', async () => {
+      const evaluation = await newEvaluation()
+      await repos.rows.importRows(evaluation.id, ['input'], batchesOf([['a']], 1))
+      const [row] = await repos.rows.list(evaluation.id, { limit: 1 })
+      const column = await repos.columns.add({
+        evaluationId: evaluation.id,
+        name: 'output',
+        config: {
+          kind: 'generated',
+          generator: { type: 'prompt', connectionId: null, prompt: '{{input}}', params: {} },
+        },
+      })
+      const run = await repos.runs.create({
+        ...draft(evaluation.id),
+        status: 'running',
+        segmentStartedAt: '2026-01-01T00:00:00.000Z',
+        segments: 1,
+      })
+      await repos.cellResults.put({
+        runId: run.id,
+        rowId: row!.id,
+        columnId: column.id,
+        status: 'done',
+        value: 'answer',
+        pass: null,
+        explanation: null,
+        raw: null,
+        tokensIn: 12,
+        tokensOut: 34,
+        cost: 0.5,
+        latencyMs: 3,
+        attempts: 1,
+        error: null,
+        model: 'm',
+        promptHash: null,
+        cached: false,
+        finishedAt: '2026-01-01T00:00:01.000Z',
+      })
+      const before = await repos.runs.get(run.id)
+      expect(before).toMatchObject({ status: 'running', tokensIn: 12, tokensOut: 34, cost: 0.5 })
+      await repos.runs.heartbeat(run.id, '2026-01-01T00:00:02.000Z')
+      expect(await repos.runs.get(run.id)).toEqual(before)
+      expect((await repos.runs.listByStatus(['running'])).map((r) => r.id)).toContain(run.id)
+
+      // A compare-and-set still sees the status the heartbeat left alone, and keeps the heartbeat.
+      const stopped = await repos.runs.update(
+        { ...before!, status: 'stopped', segmentStartedAt: null, elapsedMs: 2000 },
+        'running',
+      )
+      expect(stopped).toMatchObject({ status: 'stopped', tokensIn: 12, tokensOut: 34 })
+      expect(await repos.runs.lastHeartbeat(run.id)).toBe('2026-01-01T00:00:02.000Z')
+    })
+
     it('removes the runs with their evaluation', async () => {
       const evaluation = await newEvaluation()
       const run = await repos.runs.create(draft(evaluation.id))
@@ -280,6 +360,14 @@ export function describeRunContract(make: MakeHarness): void {
       expect(await repos.runs.get(run.id)).toBeUndefined()
       expect(await repos.runs.list(evaluation.id)).toEqual([])
       expect((await repos.runs.listByStatus(['queued'])).map((r) => r.id)).not.toContain(run.id)
+    })
+
+    it('forgets the heartbeat of a run removed with its evaluation', async () => {
+      const evaluation = await newEvaluation()
+      const run = await repos.runs.create(draft(evaluation.id))
+      await repos.runs.heartbeat(run.id, '2026-01-01T00:00:05.000Z')
+      await repos.evaluations.delete(evaluation.id)
+      expect(await repos.runs.lastHeartbeat(run.id)).toBeUndefined()
     })
   })
 }

@@ -2,7 +2,7 @@ import { type CellResult, CellResultSchema } from '../../domain/cell.js'
 import { AssayError } from '../../errors.js'
 import type { CellResultRepository } from '../../ports/repositories.js'
 import type { MemoryDeps, MemoryState } from '../memory-state.js'
-import { checkNoNul, parseInput } from './checks.js'
+import { checkNoNul, compareText, parseInput } from './checks.js'
 
 const key = (runId: string, columnId: string, rowId: string) =>
   `${runId}\u0000${columnId}\u0000${rowId}`
@@ -22,6 +22,11 @@ function cellResultTexts(result: CellResult): (string | null)[] {
     result.error?.code ?? null,
     result.error?.message ?? null,
   ]
+}
+
+/** True when `a` is more recent than `b`: later finishedAt, then the greater run id (as SQL sorts). */
+function isLater(a: CellResult, b: CellResult): boolean {
+  return (compareText(a.finishedAt, b.finishedAt) || compareText(a.runId, b.runId)) > 0
 }
 
 /**
@@ -81,6 +86,32 @@ export function createMemoryCellResultRepository(
             (a.columnId < b.columnId ? -1 : a.columnId > b.columnId ? 1 : 0),
         )
         .map(copyResult)
+    },
+
+    async listForRunRows(runId, rowIds) {
+      const rows = new Set(rowIds)
+      return [...state.cellResults.values()]
+        .filter((r) => r.runId === runId && rows.has(r.rowId))
+        .map(copyResult)
+    },
+
+    async latestForRows(columnIds, rowIds) {
+      const columns = new Set(columnIds)
+      const rows = new Set(rowIds)
+      const latest = new Map<string, CellResult>()
+      for (const result of state.cellResults.values()) {
+        if (
+          (result.status !== 'done' && result.status !== 'error') ||
+          !columns.has(result.columnId) ||
+          !rows.has(result.rowId)
+        ) {
+          continue
+        }
+        const k = `${result.columnId}\u0000${result.rowId}`
+        const found = latest.get(k)
+        if (!found || isLater(result, found)) latest.set(k, result)
+      }
+      return [...latest.values()].map(copyResult)
     },
 
     async countForRun(runId) {

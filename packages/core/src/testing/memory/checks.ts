@@ -91,7 +91,10 @@ export function cascadeEvaluation(state: MemoryState, evaluationId: string): voi
   }
   for (const id of columns) state.columns.delete(id)
   for (const id of rows) state.rows.delete(id)
-  for (const id of runs) state.runs.delete(id)
+  for (const id of runs) {
+    state.runs.delete(id)
+    state.heartbeats.delete(id)
+  }
   for (const [key, value] of state.cellValues) {
     if (columns.has(value.columnId) || rows.has(value.rowId)) state.cellValues.delete(key)
   }

@@ -1,3 +1,4 @@
+import { InstantSchema } from '../../domain/ids.js'
 import { type Run, RunSchema, RunStatusSchema } from '../../domain/run.js'
 import { AssayError } from '../../errors.js'
 import type { RunRepository } from '../../ports/repositories.js'
@@ -23,7 +24,8 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * The in-memory RunRepository. `update` is a compare-and-set on the status and leaves the
- * token and cost totals alone: those belong to CellResultRepository.put.
+ * token and cost totals alone: those belong to CellResultRepository.put. Heartbeats are kept
+ * beside the runs (`state.heartbeats`), since they are not part of a Run.
  */
 export function createMemoryRunRepository(state: MemoryState, deps: MemoryDeps): RunRepository {
   return {
@@ -55,6 +57,17 @@ export function createMemoryRunRepository(state: MemoryState, deps: MemoryDeps):
         .filter((r) => statuses.includes(r.status))
         .sort(oldestFirst)
         .map(copyRun)
+    },
+
+    async heartbeat(id, atIso) {
+      const at = parseInput(InstantSchema, atIso, 'heartbeat time')
+      if (!state.runs.has(id)) throw new AssayError('not_found', `run ${id} does not exist`)
+      state.heartbeats.set(id, at)
+    },
+
+    async lastHeartbeat(id) {
+      if (!state.runs.has(id)) return undefined
+      return state.heartbeats.get(id) ?? null
     },
 
     async update(run, status) {

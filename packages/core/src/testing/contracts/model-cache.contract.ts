@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AssayError } from '../../errors.js'
+import type { CachedAnswer, Repositories } from '../../ports/repositories.js'
+import type { MakeHarness, RepositoriesHarness } from './harness.js'
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(AssayError)
+  expect((error as AssayError).code).toBe(code)
+}
+
+let keys = 0
+/** A fresh key shaped like the engine's (a hex SHA-256 digest: 64 hex digits). */
+function newKey(): string {
+  keys += 1
+  return `c0de${keys.toString(16).padStart(60, '0')}`
+}
+
+export function describeModelCacheContract(make: MakeHarness): void {
+  describe('ModelCacheRepository', () => {
+    let harness: RepositoriesHarness
+    let repos: Repositories
+
+    beforeAll(async () => {
+      harness = await make()
+      repos = harness.repos
+    })
+    afterAll(async () => {
+      await harness?.close()
+    })
+
+    function answer(patch: Partial<CachedAnswer> = {}): CachedAnswer {
+      return { text: 'Paris', inputTokens: 12, outputTokens: 3, model: 'gpt-test', ...patch }
+    }
+
+    it('stores an answer and reads it back', async () => {
+      const key = newKey()
+      const stored = answer()
+      await repos.modelCache.put(key, stored)
+      expect(await repos.modelCache.get(key)).toEqual(stored)
+      expect(await repos.modelCache.get(newKey())).toBeUndefined()
+      expect(await repos.modelCache.get('')).toBeUndefined()
+    })
+
+    it('keeps the first answer put for a key', async () => {
+      const key = newKey()
+      const first = answer({ text: 'first' })
+      await repos.modelCache.put(key, first)
+      await repos.modelCache.put(key, answer({ text: 'second', inputTokens: 99, model: 'other' }))
+      expect(await repos.modelCache.get(key)).toEqual(first)
+    })
+
+    it('keeps exactly one of concurrent answers for a key', async () => {
+      const key = newKey()
+      const answers = Array.from({ length: 8 }, (_, i) => answer({ text: `answer ${i}` }))
+      await Promise.all(answers.map((a) => repos.modelCache.put(key, a)))
+      const stored = await repos.modelCache.get(key)
+      expect(answers).toContainEqual(stored)
+    })
+
+    it('keeps different keys apart', async () => {
+      const one = newKey()
+      const two = newKey()
+      await repos.modelCache.put(one, answer({ text: 'one' }))
+      await repos.modelCache.put(two, answer({ text: 'two', outputTokens: 0 }))
+      expect(await repos.modelCache.get(one)).toEqual(answer({ text: 'one' }))
+      expect(await repos.modelCache.get(two)).toEqual(answer({ text: 'two', outputTokens: 0 }))
+      expect(await repos.modelCache.get(one.toUpperCase())).toBeUndefined()
+    })
+
+    it('round-trips a large answer, unicode and edge values', async () => {
+      const large = answer({ text: `${'x'.repeat(1024 * 1024 - 1)}😀`, outputTokens: 250_000 })
+      const largeKey = newKey()
+      await repos.modelCache.put(largeKey, large)
+      const read = await repos.modelCache.get(largeKey)
+      expect(read?.text.length).toBe(large.text.length)
+      expect(read).toEqual(large)
+
+      const texts = ['', '😀 東京 \t naïve', 'a,"b"\r\nc\n', '{"score":4}', '\u200b\ufeff𝄞']
+      for (const text of texts) {
+        const key = newKey()
+        const stored = answer({ text, model: 'modèle/東京', inputTokens: 0, outputTokens: 0 })
+        await repos.modelCache.put(key, stored)
+        expect(await repos.modelCache.get(key)).toEqual(stored)
+      }
+    })
+
+    it('refuses an answer it could not store alike everywhere', async () => {
+      const key = newKey()
+      await expectCode(repos.modelCache.put(key, answer({ text: 'a\u0000b' })), 'invalid_input')
+      await expectCode(repos.modelCache.put(key, answer({ inputTokens: -1 })), 'invalid_input')
+      await expectCode(repos.modelCache.put(key, answer({ outputTokens: 1.5 })), 'invalid_input')
+      await expectCode(repos.modelCache.put('', answer()), 'invalid_input')
+      expect(await repos.modelCache.get(key)).toBeUndefined()
+    })
+  })
+}

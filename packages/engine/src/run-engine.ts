@@ -1,0 +1,664 @@
+import {
+  AssayError,
+  type CellResult,
+  type Column,
+  type Evaluation,
+  liveElapsedMs,
+  type Row,
+  type Run,
+  type RunScope,
+  type RunEvent as RunStateEvent,
+  transitionRun,
+} from '@assay/core'
+import { CellAccumulator } from './cell-accumulator.js'
+import type { CellOutcome } from './cell-outcome.js'
+import { type CompiledColumn, compileColumns } from './compile-column.js'
+import { DEFAULT_ENGINE_OPTIONS, type EngineDeps, type EngineOptions } from './engine-deps.js'
+import type { BackoffState, CellCounts, RunEvent, RunEventListener, RunProgress } from './events.js'
+import { orderColumns } from './plan.js'
+import { RunControl } from './run-registry.js'
+import { type ConnectionLimiter, createConnectionLimiter } from './scheduler/connection-limiter.js'
+import { runPool } from './scheduler/task-pool.js'
+
+export type StartRunInput = {
+  evaluationId: string
+  scope: RunScope
+  startedBy: string | null
+  budget?: Run['budget']
+}
+
+export type RunEngine = {
+  /** Checks the evaluation's columns can run, then creates a queued run. */
+  createRun(input: StartRunInput): Promise<Run>
+  /** Executes a queued run until it completes, is stopped or fails; resolves with the final run. */
+  execute(runId: string): Promise<Run>
+  /** A confirmed stop: no request starts after this resolves; in-flight ones are aborted. */
+  stop(runId: string, reason?: string): Promise<Run>
+  stopColumn(runId: string, columnId: string): void
+  stopCell(runId: string, rowId: string, columnId: string): void
+  /** Requeues a stopped or failed run; `execute` then runs only its unfinished cells. */
+  resume(runId: string): Promise<Run>
+  /** Requeues runs a dead process left running (and marks ones left stopping as stopped). */
+  recover(): Promise<Run[]>
+  /** Live progress of a run executing in this process, or undefined. */
+  progress(runId: string): RunProgress | undefined
+  isActive(runId: string): boolean
+  subscribe(listener: RunEventListener): () => void
+}
+
+type ActiveRun = {
+  control: RunControl
+  run: Run
+  progress: RunProgress
+  segmentStartedMs: number
+  cellsAtSegmentStart: number
+  lastProgressAt: number
+  connectionNames: Map<string, string>
+}
+
+/** The run engine: plans cells row by row, runs them under each connection's limits, stores each result once. */
+export function createRunEngine(deps: EngineDeps): RunEngine {
+  const options: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options }
+  const { repos, clock } = deps
+  const listeners = new Set<RunEventListener>()
+  const active = new Map<string, ActiveRun>()
+  const limiters = new Map<string, ConnectionLimiter>()
+
+  const emit = (event: RunEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event)
+      } catch {
+        // A presenter's bug must not stop a run.
+      }
+    }
+  }
+
+  function limiterFor(
+    connectionId: string,
+    limits: {
+      concurrency: number
+      requestsPerMinute: number | null
+      tokensPerMinute: number | null
+    },
+  ): ConnectionLimiter {
+    let limiter = limiters.get(connectionId)
+    if (!limiter) {
+      limiter = createConnectionLimiter(limits, { clock })
+      limiters.set(connectionId, limiter)
+    }
+    return limiter
+  }
+
+  async function transition(run: Run, event: RunStateEvent): Promise<Run> {
+    const next = transitionRun(run, event)
+    if (!next.ok) throw new AssayError('invalid_state', next.error.message)
+    const stored = await repos.runs.update(next.value, run.status)
+    if (!stored) {
+      const current = await repos.runs.get(run.id)
+      throw new AssayError(
+        'invalid_state',
+        `run ${run.id} changed meanwhile (now ${current?.status ?? 'gone'})`,
+      )
+    }
+    emit({ type: 'status', run: stored })
+    return stored
+  }
+
+  async function prepare(evaluationId: string, scope: RunScope) {
+    const evaluation = await repos.evaluations.get(evaluationId)
+    if (!evaluation) throw new AssayError('not_found', `evaluation ${evaluationId} not found`)
+    const columns = await repos.columns.list(evaluationId)
+    const compiled = await compileColumns(evaluation, columns, scope, deps)
+    if (!compiled.ok) throw new AssayError(compiled.error.code, compiled.error.message)
+    const levels = orderColumns(
+      compiled.value.map((c) => c.column),
+      columns,
+    )
+    if (!levels.ok) throw new AssayError('invalid_input', levels.error.message)
+    const byId = new Map(compiled.value.map((c) => [c.column.id, c]))
+    const plan = levels.value.map((level) =>
+      level.map((step) => byId.get(step.column.id) as CompiledColumn),
+    )
+    return { evaluation, columns, plan, compiled: compiled.value }
+  }
+
+  async function createRun(input: StartRunInput): Promise<Run> {
+    await prepare(input.evaluationId, input.scope)
+    return repos.runs.create({
+      evaluationId: input.evaluationId,
+      status: 'queued',
+      scope: input.scope,
+      startedBy: input.startedBy,
+      createdAt: clock.isoNow(),
+      segmentStartedAt: null,
+      elapsedMs: 0,
+      segments: 0,
+      finishedAt: null,
+      tokensIn: 0,
+      tokensOut: 0,
+      cost: 0,
+      budget: input.budget ?? null,
+      stopReason: null,
+    })
+  }
+
+  /** Which of a page's cells this run still has to execute, given what is stored already. */
+  async function planPage(
+    run: Run,
+    rows: readonly Row[],
+    plan: CompiledColumn[][],
+    counts: CellCounts,
+  ) {
+    const rowIds = rows.map((r) => r.id)
+    const targets = plan.flat()
+    const mine = await repos.cellResults.listForRunRows(run.id, rowIds)
+    const doneHere = new Set(mine.map((r) => `${r.rowId}\u0000${r.columnId}`))
+    for (const result of mine) {
+      if (result.status === 'done') {
+        counts.done++
+        if (result.cached) counts.cached++
+      } else if (result.status === 'error') counts.error++
+    }
+    const mode = run.scope.mode
+    let latest = new Map<string, CellResult>()
+    if (mode === 'unfinished' || mode === 'failed') {
+      const found = await repos.cellResults.latestForRows(
+        targets.map((c) => c.column.id),
+        rowIds,
+      )
+      latest = new Map(
+        found.filter((r) => r.runId !== run.id).map((r) => [`${r.rowId}\u0000${r.columnId}`, r]),
+      )
+    }
+    const todo = new Map<string, Set<string>>()
+    for (const row of rows) {
+      const cells = new Set<string>()
+      for (const compiled of targets) {
+        const key = `${row.id}\u0000${compiled.column.id}`
+        if (doneHere.has(key)) continue
+        const previous = latest.get(key)
+        if (mode === 'unfinished' && previous) continue
+        if (mode === 'failed' && previous?.status !== 'error') continue
+        cells.add(compiled.column.id)
+      }
+      todo.set(row.id, cells)
+    }
+    return { todo, results: mine }
+  }
+
+  async function* rowPages(run: Run, evaluation: Evaluation): AsyncGenerator<Row[]> {
+    if (run.scope.rowIds) {
+      for (let i = 0; i < run.scope.rowIds.length; i += options.pageSize) {
+        const rows: Row[] = []
+        for (const id of run.scope.rowIds.slice(i, i + options.pageSize)) {
+          const row = await repos.rows.get(id)
+          if (row && row.evaluationId === evaluation.id) rows.push(row)
+        }
+        yield rows
+      }
+      return
+    }
+    let after = -1
+    for (;;) {
+      const rows = await repos.rows.list(evaluation.id, {
+        afterIndex: after,
+        limit: options.pageSize,
+      })
+      if (rows.length === 0) return
+      yield rows
+      after = (rows[rows.length - 1] as Row).index
+    }
+  }
+
+  async function execute(runId: string): Promise<Run> {
+    let run = await repos.runs.get(runId)
+    if (!run) throw new AssayError('not_found', `run ${runId} not found`)
+    if (active.has(runId))
+      throw new AssayError('invalid_state', `run ${runId} is already executing`)
+    const prepared = await prepare(run.evaluationId, run.scope).catch(async (error: unknown) => {
+      if (run?.status === 'queued') {
+        run = await transition(run, { type: 'start', at: clock.now(), atIso: clock.isoNow() })
+        await transition(run, {
+          type: 'fail',
+          at: clock.now(),
+          atIso: clock.isoNow(),
+          reason: String((error as Error).message),
+        })
+      }
+      throw error
+    })
+    const { evaluation, plan, columns } = prepared
+    run = await transition(run, { type: 'start', at: clock.now(), atIso: clock.isoNow() })
+    const control = new RunControl()
+    const counts: CellCounts = { total: 0, done: 0, error: 0, cached: 0, stopped: 0, pending: 0 }
+    const state: ActiveRun = {
+      control,
+      run,
+      progress: {
+        runId,
+        status: 'running',
+        rows: { total: 0, processed: 0 },
+        cells: counts,
+        generations: 0,
+        tokens: { input: run.tokensIn, output: run.tokensOut },
+        cost: run.cost,
+        elapsedMs: run.elapsedMs,
+        cellsPerSecond: 0,
+        backoff: [],
+      },
+      segmentStartedMs: clock.now(),
+      cellsAtSegmentStart: 0,
+      lastProgressAt: 0,
+      connectionNames: new Map(),
+    }
+    active.set(runId, state)
+    for (const compiled of prepared.compiled) {
+      if (compiled.connection)
+        state.connectionNames.set(
+          compiled.connection.connection.id,
+          compiled.connection.connection.name,
+        )
+    }
+    const heartbeat = (async () => {
+      while (!control.signal.aborted && active.get(runId) === state) {
+        await repos.runs.heartbeat(runId, clock.isoNow()).catch(() => {})
+        await clock.sleep(options.heartbeatMs, control.signal).catch(() => {})
+      }
+    })()
+    const finished = new AbortController()
+
+    try {
+      // Pass 1: count the cells to run, so progress has a true total from the start.
+      let totalRows = 0
+      for await (const rows of rowPages(run, evaluation)) {
+        const probe: CellCounts = { total: 0, done: 0, error: 0, cached: 0, stopped: 0, pending: 0 }
+        const { todo } = await planPage(run, rows, plan, probe)
+        totalRows += rows.length
+        for (const cells of todo.values()) counts.total += cells.size
+        counts.total += probe.done + probe.error
+      }
+      state.progress.rows.total = totalRows
+      counts.pending = counts.total
+      state.cellsAtSegmentStart = 0
+      emitProgress(state, true)
+
+      const connectionConcurrency = prepared.compiled.reduce(
+        (sum, c) => sum + (c.connection?.connection.limits.concurrency ?? 0),
+        0,
+      )
+      const concurrency = Math.min(1024, Math.max(8, connectionConcurrency * 2))
+
+      // Pass 2: execute, row by row, at most `concurrency` rows in flight.
+      const rowTasks = async function* () {
+        for await (const rows of rowPages(run as Run, evaluation)) {
+          if (control.signal.aborted) return
+          const { todo, results } = await planPage(run as Run, rows, plan, counts)
+          counts.pending = Math.max(0, counts.total - counts.done - counts.error - counts.stopped)
+          const known = new Map<string, Map<string, string>>()
+          for (const result of results) {
+            if (result.status === 'done' && result.value !== null) {
+              let values = known.get(result.rowId)
+              if (!values) {
+                values = new Map()
+                known.set(result.rowId, values)
+              }
+              values.set(result.columnId, String(result.value))
+            }
+          }
+          const inputs = await loadInputs(rows, columns, plan)
+          for (const row of rows) {
+            const values = inputs.get(row.id) ?? new Map<string, string>()
+            for (const [columnId, value] of known.get(row.id) ?? []) values.set(columnId, value)
+            yield { row, cells: todo.get(row.id) ?? new Set<string>(), values }
+          }
+        }
+      }
+      await runPool(
+        rowTasks(),
+        async (task) => {
+          await runRow(state, task.row, task.cells, task.values, plan, evaluation)
+          state.progress.rows.processed++
+          emitProgress(state, false)
+        },
+        { concurrency, signal: control.signal },
+      )
+
+      run = (await repos.runs.get(runId)) as Run
+      if (run.status === 'stopping') {
+        run = await transition(run, { type: 'stopped', at: clock.now(), atIso: clock.isoNow() })
+      } else if (run.status === 'running') {
+        run = await transition(run, { type: 'complete', at: clock.now(), atIso: clock.isoNow() })
+      }
+    } catch (error) {
+      const current = (await repos.runs.get(runId)) as Run
+      if (current.status === 'running' || current.status === 'stopping') {
+        run = await transition(current, {
+          type: 'fail',
+          at: clock.now(),
+          atIso: clock.isoNow(),
+          reason: (error as Error).message,
+        })
+      }
+      throw error
+    } finally {
+      finished.abort()
+      active.delete(runId)
+      control.stop('run ended')
+      await heartbeat
+      state.run = run
+      state.progress.status = run.status
+      state.progress.elapsedMs = run.elapsedMs
+      counts.pending = Math.max(0, counts.total - counts.done - counts.error - counts.stopped)
+      if (run.status === 'stopped') {
+        counts.stopped += counts.pending
+        counts.pending = 0
+      }
+      emitProgress(state, true)
+    }
+    return run
+  }
+
+  /** Values every target column may read for the page's rows: data, manual/human edits, latest generated values. */
+  async function loadInputs(
+    rows: readonly Row[],
+    columns: readonly Column[],
+    plan: CompiledColumn[][],
+  ) {
+    const out = new Map<string, Map<string, string>>()
+    const data = columns
+      .filter((c) => c.config.kind === 'data')
+      .sort((a, b) => a.position - b.position)
+    for (const row of rows) {
+      const values = new Map<string, string>()
+      for (const [i, column] of data.entries()) values.set(column.id, row.values[i] ?? '')
+      out.set(row.id, values)
+    }
+    const rowIds = rows.map((r) => r.id)
+    const needed = new Set(plan.flat().flatMap((c) => c.inputs))
+    for (const column of columns) {
+      if (!needed.has(column.id)) continue
+      if (column.config.kind === 'manual' || column.config.kind === 'human') {
+        for (const value of await repos.cellValues.listForRows(column.id, rowIds)) {
+          if (value.value !== null) out.get(value.rowId)?.set(column.id, value.value)
+        }
+      }
+    }
+    const generated = columns
+      .filter((c) => needed.has(c.id) && c.config.kind === 'generated')
+      .map((c) => c.id)
+    if (generated.length > 0) {
+      for (const result of await repos.cellResults.latestForRows(generated, rowIds)) {
+        if (result.status === 'done' && result.value !== null)
+          out.get(result.rowId)?.set(result.columnId, String(result.value))
+      }
+    }
+    return out
+  }
+
+  async function runRow(
+    state: ActiveRun,
+    row: Row,
+    cells: Set<string>,
+    values: Map<string, string>,
+    plan: CompiledColumn[][],
+    evaluation: Evaluation,
+  ): Promise<void> {
+    if (cells.size === 0) return
+    for (const level of plan) {
+      await Promise.all(
+        level.map(async (compiled) => {
+          const columnId = compiled.column.id
+          if (!cells.has(columnId)) return
+          if (state.control.isCellStopped(row.id, columnId)) {
+            state.progress.cells.stopped++
+            return
+          }
+          const signal = state.control.cellSignal(row.id, columnId)
+          const acc = new CellAccumulator()
+          let outcome: CellOutcome
+          try {
+            outcome = await compiled.run(
+              { row, value: (id) => values.get(id) },
+              {
+                signal,
+                acc,
+                cacheEnabled: evaluation.cacheEnabled,
+                limiter: compiled.connection
+                  ? limiterFor(
+                      compiled.connection.connection.id,
+                      compiled.connection.connection.limits,
+                    )
+                  : null,
+                mayStart: (estimate) => checkBudget(state, estimate, compiled),
+                onBackoff: (info) => {
+                  emit({
+                    type: 'backoff',
+                    runId: state.run.id,
+                    connectionId: compiled.connection?.connection.id ?? '',
+                    attempt: info.attempt,
+                    delayMs: info.delayMs,
+                    reason: info.failure.message,
+                  })
+                },
+                onGeneration: (usage) => {
+                  state.progress.generations++
+                  state.progress.tokens.input += usage.inputTokens
+                  state.progress.tokens.output += usage.outputTokens
+                },
+              },
+            )
+          } catch (error) {
+            // A bug in one cell is recorded on that cell; the run carries on.
+            outcome = {
+              status: 'error',
+              code: 'internal',
+              message: String((error as Error).message),
+              retryable: false,
+              raw: null,
+            }
+          } finally {
+            state.control.releaseCell(row.id, columnId)
+          }
+          if (outcome.status === 'stopped') {
+            state.progress.cells.stopped++
+            // What the call spent before the stop is still spent; it shows on the run's totals only
+            // when stored, so a stopped cell that had usage is kept as an error with that usage.
+            if (acc.inputTokens + acc.outputTokens === 0) return
+            outcome = {
+              status: 'error',
+              code: 'stopped',
+              message: outcome.reason,
+              retryable: false,
+              raw: null,
+            }
+            state.progress.cells.stopped--
+          }
+          const result: CellResult = {
+            runId: state.run.id,
+            rowId: row.id,
+            columnId,
+            status: outcome.status,
+            value: outcome.status === 'done' ? outcome.value : null,
+            pass: outcome.status === 'done' ? outcome.pass : null,
+            explanation: outcome.status === 'done' ? outcome.explanation : null,
+            raw: outcome.raw === null ? null : stripNul(outcome.raw),
+            tokensIn: acc.inputTokens,
+            tokensOut: acc.outputTokens,
+            cost: acc.cost,
+            latencyMs: Math.round(acc.latencyMs),
+            attempts: acc.attempts,
+            error:
+              outcome.status === 'error'
+                ? {
+                    code: outcome.code,
+                    message: stripNul(outcome.message),
+                    retryable: outcome.retryable,
+                  }
+                : null,
+            model: acc.model,
+            promptHash: acc.promptHash,
+            cached: acc.cached,
+            finishedAt: clock.isoNow(),
+          }
+          if (typeof result.value === 'string') result.value = stripNul(result.value)
+          if (result.explanation !== null) result.explanation = stripNul(result.explanation)
+          const stored = await repos.cellResults.put(result)
+          if (!stored) return
+          if (outcome.status === 'done') {
+            state.progress.cells.done++
+            if (acc.cached) state.progress.cells.cached++
+            values.set(columnId, String(outcome.value))
+            for (const extra of outcome.extra ?? []) values.set(extra.columnId, extra.value)
+          } else state.progress.cells.error++
+          state.progress.cost =
+            state.progress.cost === null || acc.cost === null
+              ? null
+              : state.progress.cost + acc.cost
+          emit({ type: 'cell', runId: state.run.id, result, columnName: compiled.column.name })
+        }),
+      )
+    }
+  }
+
+  function checkBudget(
+    state: ActiveRun,
+    estimate: number,
+    compiled: CompiledColumn,
+  ): string | null {
+    const budget = state.run.budget
+    if (!budget) return null
+    const spent = state.progress.tokens.input + state.progress.tokens.output
+    if (budget.maxTokens !== null && spent + estimate > budget.maxTokens) {
+      const reason = `budget: the next request would pass the limit of ${budget.maxTokens} tokens`
+      void stop(state.run.id, reason).catch(() => {})
+      return reason
+    }
+    if (budget.maxCost !== null) {
+      const prices = compiled.connection?.connection.prices
+      const next =
+        prices?.inputPerMillion != null ? (estimate * prices.inputPerMillion) / 1_000_000 : 0
+      if (state.progress.cost === null || state.progress.cost + next > budget.maxCost) {
+        const reason = `budget: the next request would pass the limit of ${budget.maxCost} in cost`
+        void stop(state.run.id, reason).catch(() => {})
+        return reason
+      }
+    }
+    return null
+  }
+
+  function emitProgress(state: ActiveRun, force: boolean): void {
+    const now = clock.now()
+    if (!force && now - state.lastProgressAt < options.progressMs) return
+    state.lastProgressAt = now
+    const p = state.progress
+    p.cells.pending = Math.max(0, p.cells.total - p.cells.done - p.cells.error - p.cells.stopped)
+    p.elapsedMs = liveElapsedMs({ ...state.run, segmentStartedAt: state.run.segmentStartedAt }, now)
+    const segmentSeconds = (now - state.segmentStartedMs) / 1000
+    const finishedThisSegment = p.cells.done + p.cells.error
+    p.cellsPerSecond = segmentSeconds > 0 ? finishedThisSegment / segmentSeconds : 0
+    p.backoff = backoffStates(state)
+    emit({
+      type: 'progress',
+      progress: { ...p, rows: { ...p.rows }, cells: { ...p.cells }, tokens: { ...p.tokens } },
+    })
+  }
+
+  function backoffStates(state: ActiveRun): BackoffState[] {
+    const out: BackoffState[] = []
+    for (const [connectionId, connectionName] of state.connectionNames) {
+      const limiter = limiters.get(connectionId)
+      if (!limiter) continue
+      const s = limiter.state()
+      out.push({
+        connectionId,
+        connectionName,
+        inFlight: s.inFlight,
+        queued: s.queued,
+        pausedUntil: s.pausedUntil,
+      })
+    }
+    return out
+  }
+
+  async function stop(runId: string, reason = 'user'): Promise<Run> {
+    const run = await repos.runs.get(runId)
+    if (!run) throw new AssayError('not_found', `run ${runId} not found`)
+    const state = active.get(runId)
+    if (run.status === 'stopping' || run.status === 'stopped') {
+      state?.control.stop(reason)
+      return run
+    }
+    if (run.status === 'queued') {
+      const stopping = await transition(run, { type: 'request_stop', reason })
+      return transition(stopping, { type: 'stopped', at: clock.now(), atIso: clock.isoNow() })
+    }
+    const stopping = await transition(run, { type: 'request_stop', reason })
+    if (state) {
+      // The state change is stored first; from here on no request may start.
+      state.run = { ...state.run, status: 'stopping' }
+      state.control.stop(reason)
+    }
+    return stopping
+  }
+
+  function stopColumn(runId: string, columnId: string): void {
+    const state = active.get(runId)
+    if (!state) throw new AssayError('invalid_state', `run ${runId} is not executing here`)
+    state.control.stopColumn(columnId)
+  }
+
+  function stopCell(runId: string, rowId: string, columnId: string): void {
+    const state = active.get(runId)
+    if (!state) throw new AssayError('invalid_state', `run ${runId} is not executing here`)
+    state.control.stopCell(rowId, columnId)
+  }
+
+  async function resume(runId: string): Promise<Run> {
+    const run = await repos.runs.get(runId)
+    if (!run) throw new AssayError('not_found', `run ${runId} not found`)
+    return transition(run, { type: 'resume' })
+  }
+
+  async function recover(): Promise<Run[]> {
+    const out: Run[] = []
+    for (const run of await repos.runs.listByStatus(['running', 'stopping'])) {
+      if (active.has(run.id)) continue
+      const heartbeatAt = await repos.runs.lastHeartbeat(run.id)
+      const lastAliveAt = heartbeatAt
+        ? Date.parse(heartbeatAt)
+        : Date.parse(run.segmentStartedAt ?? run.createdAt)
+      if (run.status === 'stopping') {
+        // It was being stopped: finish the stop instead of running on.
+        out.push(
+          await transition(run, {
+            type: 'stopped',
+            at: lastAliveAt,
+            atIso: new Date(lastAliveAt).toISOString(),
+          }),
+        )
+      } else out.push(await transition(run, { type: 'recover', lastAliveAt }))
+    }
+    return out
+  }
+
+  return {
+    createRun,
+    execute,
+    stop,
+    stopColumn,
+    stopCell,
+    resume,
+    recover,
+    progress: (runId) => active.get(runId)?.progress,
+    isActive: (runId) => active.has(runId),
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+function stripNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text
+}
