@@ -8,6 +8,7 @@ import {
   isMetricId,
   METRICS,
   type MetricId,
+  type ModelAnswer,
   type ModelFailure,
   ok,
   passes,
@@ -42,6 +43,7 @@ export type CellInput = { row: { id: string }; value: (columnId: string) => stri
 
 export type CellEnv = {
   signal: AbortSignal
+  inflight: Map<string, Promise<Result<ModelAnswer, ModelFailure>>>
   acc: CellAccumulator
   cacheEnabled: boolean
   limiter: ConnectionLimiter | null
@@ -442,6 +444,7 @@ function callContext(
     random: deps.random,
     hash: deps.hash,
     cache: env.cacheEnabled ? deps.repos.modelCache : null,
+    inflight: env.inflight,
     signal: env.signal,
     mayStart: env.mayStart,
     onBackoff: env.onBackoff,

@@ -23,6 +23,8 @@ export type CallContext = {
   random: () => number
   hash: (text: string) => string
   cache: ModelCacheRepository | null
+  /** Identical requests now in flight: a second one waits for the first instead of paying again. */
+  inflight: Map<string, Promise<Result<ModelAnswer, ModelFailure>>>
   signal: AbortSignal
   /** Called right before a request would start; returns a reason to refuse it (budget). */
   mayStart: (estimatedTokens: number) => string | null
@@ -39,17 +41,25 @@ const CANCELLED = (message: string): ModelFailure => ({
   latencyMs: 0,
 })
 
+const cachedAnswer = (text: string): ModelAnswer => ({
+  text,
+  usage: { inputTokens: 0, outputTokens: 0 },
+  finishReason: 'cached',
+  latencyMs: 0,
+})
+
 /**
- * One model call for one cell: the cache first, then the connection's limiter, then the provider
- * with retries. Nothing is sent once the cell's signal has aborted: the check sits right before
- * the provider call, after every wait. Usage, attempts and latency go into the accumulator.
+ * One model call for one cell: the cache first (stored answers, then identical requests in
+ * flight), then the connection's limiter, then the provider with retries. Nothing is sent once
+ * the cell's signal has aborted: the check sits right before the provider call, after every
+ * wait. Usage, attempts and latency go into the accumulator.
  */
 export async function callModel(
   request: Pick<ModelRequest, 'system' | 'prompt' | 'responseSchema'>,
   ctx: CallContext,
   acc: CellAccumulator,
 ): Promise<Result<ModelAnswer, ModelFailure>> {
-  const { connection, provider } = ctx.target
+  const { connection } = ctx.target
   const params: ModelParams = { ...connection.defaults, ...ctx.params }
   const full: ModelRequest = { ...request, params, timeoutMs: ctx.timeoutMs }
   const key = ctx.hash(
@@ -65,24 +75,40 @@ export async function callModel(
   )
   acc.promptHash ??= key
   acc.model = connection.model
-  if (ctx.cache) {
-    const hit = await ctx.cache.get(key)
-    if (hit) {
-      acc.cached = true
-      return {
-        ok: true,
-        value: {
-          text: hit.text,
-          usage: { inputTokens: 0, outputTokens: 0 },
-          finishReason: 'cached',
-          latencyMs: 0,
-        },
-      }
-    }
+  if (!ctx.cache) return send(key, full, ctx, acc)
+  const hit = await ctx.cache.get(key)
+  if (hit) {
+    acc.cached = true
+    return { ok: true, value: cachedAnswer(hit.text) }
   }
+  const leader = ctx.inflight.get(key)
+  if (leader) {
+    const answer = await leader
+    if (answer.ok) {
+      acc.cached = true
+      return { ok: true, value: cachedAnswer(answer.value.text) }
+    }
+    // The first caller failed or was stopped: this one tries for itself.
+  }
+  const call = send(key, full, ctx, acc)
+  ctx.inflight.set(key, call)
+  try {
+    return await call
+  } finally {
+    if (ctx.inflight.get(key) === call) ctx.inflight.delete(key)
+  }
+}
+
+async function send(
+  key: string,
+  full: ModelRequest,
+  ctx: CallContext,
+  acc: CellAccumulator,
+): Promise<Result<ModelAnswer, ModelFailure>> {
+  const { connection, provider } = ctx.target
   const estimate =
-    Math.ceil(((request.system?.length ?? 0) + request.prompt.length) / 4) +
-    (params.maxOutputTokens ?? 256)
+    Math.ceil(((full.system?.length ?? 0) + full.prompt.length) / 4) +
+    (full.params.maxOutputTokens ?? 256)
   if (ctx.signal.aborted)
     return { ok: false, error: CANCELLED('stopped before the request started') }
   const { result, attempts } = await withRetries(
@@ -124,13 +150,16 @@ export async function callModel(
     acc.add(usage, connection)
     acc.generations += 1
     ctx.onGeneration(usage)
-    if (ctx.cache) {
-      await ctx.cache.put(key, {
-        text: result.value.text,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        model: connection.model,
-      })
+    // NUL cannot be stored (PostgreSQL text); such an answer is simply not cached.
+    if (ctx.cache && !result.value.text.includes('\u0000')) {
+      await ctx.cache
+        .put(key, {
+          text: result.value.text,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          model: connection.model,
+        })
+        .catch(() => {})
     }
   }
   return result

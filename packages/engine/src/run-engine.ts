@@ -4,6 +4,9 @@ import {
   type Column,
   type Evaluation,
   liveElapsedMs,
+  type ModelAnswer,
+  type ModelFailure,
+  type Result,
   type Row,
   type Run,
   type RunScope,
@@ -63,6 +66,7 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
   const listeners = new Set<RunEventListener>()
   const active = new Map<string, ActiveRun>()
   const limiters = new Map<string, ConnectionLimiter>()
+  const inflight = new Map<string, Promise<Result<ModelAnswer, ModelFailure>>>()
 
   const emit = (event: RunEvent) => {
     for (const listener of listeners) {
@@ -422,6 +426,7 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
               { row, value: (id) => values.get(id) },
               {
                 signal,
+                inflight,
                 acc,
                 cacheEnabled: evaluation.cacheEnabled,
                 limiter: compiled.connection

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { linkedController } from './linked-signal.js'
 
 /**
@@ -11,6 +12,11 @@ export class RunControl {
   private readonly cells = new Map<string, ReturnType<typeof linkedController>>()
   /** Cells stopped before they started: they are skipped when their turn comes. */
   private readonly stoppedCells = new Set<string>()
+
+  constructor() {
+    // Every cell in flight listens to the run's signal; hundreds at once is expected.
+    setMaxListeners(0, this.controller.signal)
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal
@@ -65,6 +71,7 @@ export class RunControl {
     let controller = this.columns.get(columnId)
     if (!controller) {
       controller = new AbortController()
+      setMaxListeners(0, controller.signal)
       this.columns.set(columnId, controller)
     }
     return controller
