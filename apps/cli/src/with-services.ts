@@ -5,8 +5,9 @@ import type { Io } from './io.js'
 export async function withServices<T>(
   io: Io,
   work: (services: Services) => Promise<T>,
+  engineOptions: Parameters<typeof createServices>[1] = {},
 ): Promise<T> {
-  const services = await createServices(loadConfig(io.env))
+  const services = await createServices(loadConfig(io.env), engineOptions)
   try {
     return await work(services)
   } finally {

@@ -15,6 +15,12 @@ const EnvSchema = z.object({
   ASSAY_IMPORT_MAX_ROWS: positiveInt.default(DEFAULT_IMPORT_LIMITS.maxRows),
   ASSAY_IMPORT_MAX_COLUMNS: positiveInt.default(DEFAULT_IMPORT_LIMITS.maxColumns),
   ASSAY_IMPORT_MAX_CELL_CHARS: positiveInt.default(DEFAULT_IMPORT_LIMITS.maxCellChars),
+  /** Per-attempt time limit of a model or API call. */
+  ASSAY_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+  /** Attempts per call, the first included (retries on 429, 5xx, timeouts, resets). */
+  ASSAY_MAX_ATTEMPTS: positiveInt.max(20).default(4),
+  /** How often a running run records it is alive; a run silent for 3× this is taken over. */
+  ASSAY_RUN_HEARTBEAT_MS: positiveInt.default(2_000),
 })
 
 export type AssayConfig = {
@@ -22,6 +28,7 @@ export type AssayConfig = {
   secretKey: string | undefined
   secretKeyFile: string | undefined
   importLimits: ImportLimits
+  engine: { requestTimeoutMs: number; maxAttempts: number; heartbeatMs: number }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AssayConfig {
@@ -43,6 +50,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRows: e.ASSAY_IMPORT_MAX_ROWS,
       maxColumns: e.ASSAY_IMPORT_MAX_COLUMNS,
       maxCellChars: e.ASSAY_IMPORT_MAX_CELL_CHARS,
+    },
+    engine: {
+      requestTimeoutMs: e.ASSAY_REQUEST_TIMEOUT_MS,
+      maxAttempts: e.ASSAY_MAX_ATTEMPTS,
+      heartbeatMs: e.ASSAY_RUN_HEARTBEAT_MS,
     },
   }
 }

@@ -73,7 +73,7 @@ export async function createServices(
       http: createHttpCaller(),
       customEvaluator: (id) => repos.evaluators.get(id),
       hash: (text) => createHash('sha256').update(text).digest('hex'),
-      options: engineOptions,
+      options: { ...config.engine, ...engineOptions },
     })
     return {
       config,

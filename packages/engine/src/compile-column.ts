@@ -42,7 +42,10 @@ import { withRetries } from './scheduler/with-retries.js'
 export type CellInput = { row: { id: string }; value: (columnId: string) => string | undefined }
 
 export type CellEnv = {
+  /** Aborted at a stop: nothing new may start. */
   signal: AbortSignal
+  /** Aborted just after a stop: requests still waiting for their answer. */
+  requestSignal: AbortSignal
   inflight: Map<string, Promise<Result<ModelAnswer, ModelFailure>>>
   acc: CellAccumulator
   cacheEnabled: boolean
@@ -327,13 +330,14 @@ async function compileApiGenerator(
       const { result, attempts } = await withRetries(
         async (_attempt, signal) => {
           if (signal.aborted) return { ok: false, error: cancelled() }
-          return deps.http.call(request.value, { signal })
+          return deps.http.call(request.value, { signal: env.requestSignal })
         },
         {
           policy: DEFAULT_RETRY_POLICY,
           clock: deps.clock,
           random: deps.random,
           signal: env.signal,
+
           onBackoff: env.onBackoff,
         },
       )
@@ -446,6 +450,7 @@ function callContext(
     cache: env.cacheEnabled ? deps.repos.modelCache : null,
     inflight: env.inflight,
     signal: env.signal,
+    requestSignal: env.requestSignal,
     mayStart: env.mayStart,
     onBackoff: env.onBackoff,
     onGeneration: env.onGeneration,

@@ -25,7 +25,10 @@ export type CallContext = {
   cache: ModelCacheRepository | null
   /** Identical requests now in flight: a second one waits for the first instead of paying again. */
   inflight: Map<string, Promise<Result<ModelAnswer, ModelFailure>>>
+  /** Aborted at a stop: no request may start after it. */
   signal: AbortSignal
+  /** Aborted just after a stop: what a sent request listens to. */
+  requestSignal: AbortSignal
   /** Called right before a request would start; returns a reason to refuse it (budget). */
   mayStart: (estimatedTokens: number) => string | null
   onBackoff: (info: { attempt: number; delayMs: number; failure: ModelFailure }) => void
@@ -127,7 +130,7 @@ async function send(
           return { ok: false, error: CANCELLED('stopped before the request started') }
         const refused = ctx.mayStart(estimate)
         if (refused) return { ok: false, error: CANCELLED(refused) }
-        const answer = await provider.generate(full, { signal })
+        const answer = await provider.generate(full, { signal: ctx.requestSignal })
         acc.latencyMs += answer.ok ? answer.value.latencyMs : answer.error.latencyMs
         if (answer.ok) used = answer.value.usage.inputTokens + answer.value.usage.outputTokens
         return answer

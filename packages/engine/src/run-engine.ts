@@ -41,8 +41,11 @@ export type RunEngine = {
   stopCell(runId: string, rowId: string, columnId: string): void
   /** Requeues a stopped or failed run; `execute` then runs only its unfinished cells. */
   resume(runId: string): Promise<Run>
-  /** Requeues runs a dead process left running (and marks ones left stopping as stopped). */
-  recover(): Promise<Run[]>
+  /**
+   * Requeues runs a dead process left running (and marks ones left stopping as stopped). A run
+   * whose last heartbeat is newer than `staleAfterMs` belongs to a live process and is left alone.
+   */
+  recover(options?: { staleAfterMs?: number; runIds?: readonly string[] }): Promise<Run[]>
   /** Live progress of a run executing in this process, or undefined. */
   progress(runId: string): RunProgress | undefined
   isActive(runId: string): boolean
@@ -418,14 +421,15 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
             state.progress.cells.stopped++
             return
           }
-          const signal = state.control.cellSignal(row.id, columnId)
+          const signals = state.control.cellSignals(row.id, columnId)
           const acc = new CellAccumulator()
           let outcome: CellOutcome
           try {
             outcome = await compiled.run(
               { row, value: (id) => values.get(id) },
               {
-                signal,
+                signal: signals.gate,
+                requestSignal: signals.requests,
                 inflight,
                 acc,
                 cacheEnabled: evaluation.cacheEnabled,
@@ -625,14 +629,20 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
     return transition(run, { type: 'resume' })
   }
 
-  async function recover(): Promise<Run[]> {
+  async function recover(
+    recoverOptions: { staleAfterMs?: number; runIds?: readonly string[] } = {},
+  ): Promise<Run[]> {
+    const staleAfterMs = recoverOptions.staleAfterMs ?? options.heartbeatMs * 3
     const out: Run[] = []
     for (const run of await repos.runs.listByStatus(['running', 'stopping'])) {
       if (active.has(run.id)) continue
+      if (recoverOptions.runIds && !recoverOptions.runIds.includes(run.id)) continue
       const heartbeatAt = await repos.runs.lastHeartbeat(run.id)
       const lastAliveAt = heartbeatAt
         ? Date.parse(heartbeatAt)
         : Date.parse(run.segmentStartedAt ?? run.createdAt)
+      // A run that beat recently belongs to a live process (another worker, a server).
+      if (clock.now() - lastAliveAt < staleAfterMs) continue
       if (run.status === 'stopping') {
         // It was being stopped: finish the stop instead of running on.
         out.push(

@@ -1,4 +1,5 @@
 import type { ModelEndpoint, ModelProvider, ProviderKind } from '@assay/core'
+import { answeredFetch } from './answered-fetch.js'
 import { anthropicBinding } from './anthropic.js'
 import { azureOpenAIBinding } from './azure-openai.js'
 import type { BindingFactory } from './binding.js'
@@ -28,6 +29,7 @@ export function createModelProvider(
   options: CreateModelProviderOptions = {},
 ): ModelProvider {
   const factory = BINDINGS[endpoint.provider] as BindingFactory | undefined
+  options = { ...options, fetch: answeredFetch(options.fetch ?? fetch) }
   let binding: ReturnType<BindingFactory>
   try {
     binding = factory

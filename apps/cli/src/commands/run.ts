@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { type RunSummary, runEvaluationFile } from '@assay/server'
+import { AssayError } from '@assay/core'
+import { parseEvaluationFile, type RunSummary, runEvaluationFile } from '@assay/server'
 import type { Command } from 'commander'
 import { EXIT } from '../exit-codes.js'
 import type { Io } from '../io.js'
@@ -20,52 +22,67 @@ export function runCommand(program: Command, io: Io, setCode: (code: number) => 
     )
     .action(async (file: string, flags: RunFlags) => {
       const path = resolve(io.cwd, file)
+      const text = await readFile(path, 'utf8').catch(() => {
+        throw new AssayError('invalid_input', `cannot read ${file}`)
+      })
+      // Parsed once here for the engine settings; runEvaluationFile parses it again with the same env.
+      const settings = parseEvaluationFile(text, io.env, file).run
       let interrupted = false
       let summary: RunSummary | undefined
-      await withServices(io, async (services) => {
-        let runId: string | undefined
-        let lastDraw = 0
-        let lastLine = ''
-        const draw = (line: string, force = false) => {
-          const now = Date.now()
-          if (!force && now - lastDraw < (io.isTty ? 100 : 5000)) return
-          lastDraw = now
-          lastLine = line
-          io.progress(line)
-        }
-        // Ctrl+C is a confirmed stop: nothing new starts, in-flight requests are aborted, and
-        // everything finished so far is kept. A second Ctrl+C leaves at once.
-        const onSigint = () => {
-          if (interrupted || !runId) {
-            io.err('\nassay: interrupted again, leaving now\n')
-            io.exit(EXIT.interrupted)
-            return
+      await withServices(
+        io,
+        async (services) => {
+          let runId: string | undefined
+          let lastDraw = 0
+          let lastLine = ''
+          const draw = (line: string, force = false) => {
+            const now = Date.now()
+            if (!force && now - lastDraw < (io.isTty ? 100 : 5000)) return
+            lastDraw = now
+            lastLine = line
+            io.progress(line)
           }
-          interrupted = true
-          io.err('\nStopping: no new requests; waiting for in-flight ones to abort…\n')
-          void services.engine
-            .stop(runId, 'user')
-            .catch((error: unknown) => io.err(`assay: ${String(error)}\n`))
-        }
-        const removeSigint = io.onInterrupt(onSigint)
-        try {
-          summary = await runEvaluationFile(services, path, {
-            env: io.env,
-            resumeRunId: flags.resume,
-            onRun: (run) => {
-              runId = run.id
-              if (!flags.json) io.err(`Run ${run.id} started\n`)
-            },
-            onEvent: (event) => {
-              if (event.type === 'progress')
-                draw(progressLine(event.progress, Date.now()), event.progress.status !== 'running')
-            },
-          })
-        } finally {
-          removeSigint()
-          if (lastLine) io.progressDone()
-        }
-      })
+          // Ctrl+C is a confirmed stop: nothing new starts, in-flight requests are aborted, and
+          // everything finished so far is kept. A second Ctrl+C leaves at once.
+          const onSigint = () => {
+            if (interrupted || !runId) {
+              io.err('\nassay: interrupted again, leaving now\n')
+              io.exit(EXIT.interrupted)
+              return
+            }
+            interrupted = true
+            io.err('\nStopping: no new requests; waiting for in-flight ones to abort…\n')
+            void services.engine
+              .stop(runId, 'user')
+              .catch((error: unknown) => io.err(`assay: ${String(error)}\n`))
+          }
+          const removeSigint = io.onInterrupt(onSigint)
+          try {
+            summary = await runEvaluationFile(services, path, {
+              env: io.env,
+              resumeRunId: flags.resume,
+              onRun: (run) => {
+                runId = run.id
+                if (!flags.json) io.err(`Run ${run.id} started\n`)
+              },
+              onEvent: (event) => {
+                if (event.type === 'progress')
+                  draw(
+                    progressLine(event.progress, Date.now()),
+                    event.progress.status !== 'running',
+                  )
+              },
+            })
+          } finally {
+            removeSigint()
+            if (lastLine) io.progressDone()
+          }
+        },
+        {
+          ...(settings.timeoutMs ? { requestTimeoutMs: settings.timeoutMs } : {}),
+          ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+        },
+      )
       if (!summary) return
       if (flags.json) io.out(`${JSON.stringify(jsonSummary(summary))}\n`)
       else io.out(textSummary(summary, file))

@@ -14,13 +14,13 @@ export function parseEvaluationFile(
   fileName = 'the file',
 ): EvaluationFile {
   const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true })
   const syntax = doc.errors[0]
   if (syntax) {
     const line = syntax.linePos?.[0]?.line
     throw new AssayError(
       'invalid_input',
-      `${fileName}${line ? ` line ${line}` : ''}: ${syntax.message.split('\n')[0]}`,
+      `${fileName}${line ? ` line ${line}` : ''}: ${syntax.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
       {
         position: line ? { line } : {},
       },

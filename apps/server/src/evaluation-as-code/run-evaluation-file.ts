@@ -65,12 +65,27 @@ export async function runEvaluationFile(
 
   let run: Run
   if (options.resumeRunId) {
-    const existing = await repos.runs.get(options.resumeRunId)
+    let existing = await repos.runs.get(options.resumeRunId)
     if (!existing || existing.evaluationId !== target.evaluationId) {
       throw new AssayError(
         'not_found',
         `run ${options.resumeRunId} is not a run of ${file.project} / ${file.evaluation}`,
       )
+    }
+    if (existing.status === 'running' || existing.status === 'stopping') {
+      // Left behind by a process that died (kill -9, power cut): taken over once its heartbeat
+      // is stale; a run whose heartbeat is fresh belongs to a live process.
+      await engine.recover({ runIds: [existing.id] })
+      existing = (await repos.runs.get(existing.id)) as Run
+      if (existing.status === 'running' || existing.status === 'stopping') {
+        throw new AssayError(
+          'invalid_state',
+          `run ${existing.id} is still being executed by another process`,
+        )
+      }
+    }
+    if (existing.status === 'completed') {
+      throw new AssayError('invalid_state', `run ${existing.id} has already completed`)
     }
     run = existing.status === 'queued' ? existing : await engine.resume(existing.id)
   } else {
