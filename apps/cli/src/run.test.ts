@@ -167,7 +167,7 @@ describe('assay run', () => {
       'an unset environment variable',
       'demo',
       'budget: { tokens: 10 }\n',
-      (text: string) => text.replace('${STUB_URL}', '${NOPE_URL}'),
+      (text: string) => text.replace('$'.concat('{STUB_URL}'), '$'.concat('{NOPE_URL}')),
       /line 6.*environment variable NOPE_URL is not set/,
     ],
     [

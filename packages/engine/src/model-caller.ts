@@ -9,7 +9,7 @@ import type {
 } from '@assay/core'
 import type { CellAccumulator } from './cell-accumulator.js'
 import type { ResolvedConnection } from './engine-deps.js'
-import type { RetryPolicy } from './scheduler/backoff.js'
+import { type RetryPolicy, retryDelay } from './scheduler/backoff.js'
 import type { ConnectionLimiter, Permit } from './scheduler/connection-limiter.js'
 import { withRetries } from './scheduler/with-retries.js'
 
@@ -115,7 +115,7 @@ async function send(
   if (ctx.signal.aborted)
     return { ok: false, error: CANCELLED('stopped before the request started') }
   const { result, attempts } = await withRetries(
-    async (_attempt, signal) => {
+    async (attempt, signal) => {
       // A slot per attempt, so a backoff sleep holds none.
       let permit: Permit
       try {
@@ -133,6 +133,7 @@ async function send(
         const answer = await provider.generate(full, { signal: ctx.requestSignal })
         acc.latencyMs += answer.ok ? answer.value.latencyMs : answer.error.latencyMs
         if (answer.ok) used = answer.value.usage.inputTokens + answer.value.usage.outputTokens
+        else pauseOnRetryAfter(answer.error, attempt, ctx)
         return answer
       } finally {
         permit.release(used)
@@ -166,4 +167,15 @@ async function send(
     }
   }
   return result
+}
+
+/**
+ * A 429 with Retry-After pauses the whole connection before this request's slot is freed, so a
+ * request queued behind it is not sent into the same limit (withRetries pauses it only later).
+ */
+function pauseOnRetryAfter(failure: ModelFailure, attempt: number, ctx: CallContext): void {
+  if (failure.kind !== 'rate_limited' && failure.status !== 429) return
+  if (failure.retryAfterMs === null || !Number.isFinite(failure.retryAfterMs)) return
+  const decision = retryDelay(failure, attempt, ctx.policy, ctx.random)
+  if (decision.retry) ctx.limiter.pause(ctx.clock.now() + decision.delayMs)
 }

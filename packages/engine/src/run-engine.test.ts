@@ -15,6 +15,7 @@ import {
   type Reply,
   statusTrail,
   tagged,
+  waitUntil,
 } from './test-fixtures.js'
 
 const QUESTIONS = ['q0', 'q1', 'q2', 'q3']
@@ -343,5 +344,164 @@ describe('the model cache', () => {
     expect(results.filter((r) => r.cached)).toHaveLength(0)
     expect(run.tokensIn).toBe(80)
     expect(h.state.modelCache.size).toBe(0)
+  })
+})
+
+describe('recover', () => {
+  /**
+   * A run a dead process left behind: `running` (or `stopping`) in storage, its segment started
+   * at START, a heartbeat 5 s later, results stored for the first `done` rows.
+   */
+  async function abandoned(status: 'running' | 'stopping', done: number) {
+    const clock = createTestClock()
+    const h = createHarness({ clock })
+    const provider = createFakeProvider({
+      clock,
+      seq: h.seq,
+      reply: (r) => ({ text: `A ${r.prompt}`, inputTokens: 3, outputTokens: 2 }),
+    })
+    const connection = await h.addConnection(provider)
+    const dataset = await createDataset(
+      h.repos,
+      ['question'],
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((q) => [q]),
+    )
+    const column = await h.repos.columns.add({
+      evaluationId: dataset.evaluation.id,
+      name: 'generated',
+      config: promptGenerator(connection.id, 'Q {{question}}'),
+    })
+    const queued = await h.engine.createRun({
+      evaluationId: dataset.evaluation.id,
+      scope: { mode: 'all', columnIds: null, rowIds: null },
+      startedBy: null,
+    })
+    let run = (await h.repos.runs.update(
+      { ...queued, status: 'running', segmentStartedAt: clock.isoNow(), segments: 1 },
+      'queued',
+    ))!
+    for (const row of dataset.rows.slice(0, done)) {
+      await h.repos.cellResults.put({
+        runId: run.id,
+        rowId: row.id,
+        columnId: column.id,
+        status: 'done',
+        value: `before crash ${row.values[0]}`,
+        pass: null,
+        explanation: null,
+        raw: null,
+        tokensIn: 3,
+        tokensOut: 2,
+        cost: null,
+        latencyMs: 1,
+        attempts: 1,
+        error: null,
+        model: 'fake-model',
+        promptHash: null,
+        cached: false,
+        finishedAt: clock.isoNow(),
+      })
+    }
+    clock.advance(5_000)
+    await h.repos.runs.heartbeat(run.id, clock.isoNow())
+    if (status === 'stopping')
+      run = (await h.repos.runs.update(
+        { ...run, status: 'stopping', stopReason: 'user' },
+        'running',
+      ))!
+    return { h, clock, provider, dataset, column, run }
+  }
+
+  it('requeues a running run with a stale heartbeat; execute runs only the cells without results', async () => {
+    const { h, clock, provider, dataset, column, run } = await abandoned('running', 3)
+    // Long after the last heartbeat (the test engines beat every HEARTBEAT_MS = 1 h).
+    clock.advance(4 * 3_600_000)
+    const recoveredAt = clock.now()
+    const restarted = h.restart()
+    const recovered = await restarted.recover()
+    expect(recovered.map((r) => r.id)).toEqual([run.id])
+    const requeued = recovered[0]!
+    expect(requeued.status).toBe('queued')
+    // The interrupted segment ends at the last sign of life, not at the restart.
+    expect(requeued.elapsedMs).toBe(5_000)
+    expect(requeued.segmentStartedAt).toBeNull()
+
+    const done = await restarted.execute(run.id)
+    expect(done.status).toBe('completed')
+    expect(done.segments).toBe(2)
+    expect(provider.calls.map((c) => c.request.prompt)).toEqual(['Q d', 'Q e', 'Q f'])
+    const results = await h.repos.cellResults.listForRun(run.id)
+    expect(results).toHaveLength(6)
+    expect(results.map((r) => r.value)).toEqual([
+      'before crash a',
+      'before crash b',
+      'before crash c',
+      'A Q d',
+      'A Q e',
+      'A Q f',
+    ])
+    expect(results.every((r) => r.columnId === column.id)).toBe(true)
+    expect(done.tokensIn).toBe(6 * 3)
+    // The new process beats for the run while executing it.
+    const beat = await h.repos.runs.lastHeartbeat(run.id)
+    expect(Date.parse(beat as string)).toBeGreaterThanOrEqual(recoveredAt)
+    expect(dataset.rows).toHaveLength(6)
+  })
+
+  it('leaves alone a running run whose heartbeat is fresh (a live process owns it)', async () => {
+    const { h, clock, run } = await abandoned('running', 1)
+    clock.advance(1_000)
+    const recovered = await h.restart().recover()
+    expect(recovered).toEqual([])
+    expect((await h.repos.runs.get(run.id))?.status).toBe('running')
+    // With an explicit threshold below its silence, it is taken over.
+    const taken = await h.restart().recover({ staleAfterMs: 500 })
+    expect(taken.map((r) => [r.id, r.status])).toEqual([[run.id, 'queued']])
+  })
+
+  it('finishes the stop of a run left stopping', async () => {
+    const { h, clock, provider, run } = await abandoned('stopping', 2)
+    clock.advance(4 * 3_600_000)
+    const recovered = await h.restart().recover()
+    expect(recovered.map((r) => [r.id, r.status, r.stopReason])).toEqual([
+      [run.id, 'stopped', 'user'],
+    ])
+    expect(recovered[0]?.elapsedMs).toBe(5_000)
+    expect(provider.calls).toEqual([])
+    expect(await h.repos.cellResults.countForRun(run.id)).toBe(2)
+  })
+
+  it('never touches a run this process is executing', async () => {
+    const clock = createTestClock()
+    const h = createHarness({ clock })
+    const provider = createFakeProvider({ clock, reply: () => ({ hang: true }) })
+    const connection = await h.addConnection(provider)
+    const dataset = await createDataset(h.repos, ['question'], [['a']])
+    await h.repos.columns.add({
+      evaluationId: dataset.evaluation.id,
+      name: 'generated',
+      config: promptGenerator(connection.id, 'Q {{question}}'),
+    })
+    const run = await h.engine.createRun({
+      evaluationId: dataset.evaluation.id,
+      scope: { mode: 'all', columnIds: null, rowIds: null },
+      startedBy: null,
+    })
+    const executing = h.engine.execute(run.id)
+    await waitUntil(() => provider.calls.length === 1)
+    clock.advance(4 * 3_600_000)
+    expect(await h.engine.recover({ staleAfterMs: 0 })).toEqual([])
+    expect((await h.repos.runs.get(run.id))?.status).toBe('running')
+    await h.engine.stop(run.id)
+    expect((await executing).status).toBe('stopped')
+  })
+
+  it('only recovers the runs asked for', async () => {
+    const { h, clock, run } = await abandoned('running', 0)
+    clock.advance(4 * 3_600_000)
+    const engine = h.restart()
+    expect(await engine.recover({ runIds: ['run_other'] })).toEqual([])
+    expect((await h.repos.runs.get(run.id))?.status).toBe('running')
+    expect((await engine.recover({ runIds: [run.id] })).map((r) => r.id)).toEqual([run.id])
   })
 })

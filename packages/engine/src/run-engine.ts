@@ -13,7 +13,7 @@ import {
   type RunEvent as RunStateEvent,
   transitionRun,
 } from '@assay/core'
-import { CellAccumulator } from './cell-accumulator.js'
+import { addCost, CellAccumulator } from './cell-accumulator.js'
 import type { CellOutcome } from './cell-outcome.js'
 import { type CompiledColumn, compileColumns } from './compile-column.js'
 import { DEFAULT_ENGINE_OPTIONS, type EngineDeps, type EngineOptions } from './engine-deps.js'
@@ -60,6 +60,11 @@ type ActiveRun = {
   cellsAtSegmentStart: number
   lastProgressAt: number
   connectionNames: Map<string, string>
+  /**
+   * Budget held by requests started and not answered yet (their estimates), so that a budget
+   * holds with several requests in flight.
+   */
+  reserved: { tokens: number; cost: number }
 }
 
 /** The run engine: plans cells row by row, runs them under each connection's limits, stores each result once. */
@@ -161,7 +166,10 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
     const targets = plan.flat()
     const mine = await repos.cellResults.listForRunRows(run.id, rowIds)
     const doneHere = new Set(mine.map((r) => `${r.rowId}\u0000${r.columnId}`))
+    const targetIds = new Set(targets.map((c) => c.column.id))
     for (const result of mine) {
+      // Only the run's own cells count (not the contexts a RAG endpoint stored beside its answer).
+      if (!targetIds.has(result.columnId)) continue
       if (result.status === 'done') {
         counts.done++
         if (result.cached) counts.cached++
@@ -258,6 +266,7 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
       cellsAtSegmentStart: 0,
       lastProgressAt: 0,
       connectionNames: new Map(),
+      reserved: { tokens: 0, cost: 0 },
     }
     active.set(runId, state)
     for (const compiled of prepared.compiled) {
@@ -423,6 +432,14 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
           }
           const signals = state.control.cellSignals(row.id, columnId)
           const acc = new CellAccumulator()
+          // This cell's budget reservations, one per request started and not answered yet.
+          const held: { tokens: number; cost: number }[] = []
+          const releaseOne = () => {
+            const one = held.shift()
+            if (!one) return
+            state.reserved.tokens -= one.tokens
+            state.reserved.cost -= one.cost
+          }
           let outcome: CellOutcome
           try {
             outcome = await compiled.run(
@@ -439,8 +456,19 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
                       compiled.connection.connection.limits,
                     )
                   : null,
-                mayStart: (estimate) => checkBudget(state, estimate, compiled),
+                mayStart: (estimate) => {
+                  const refused = checkBudget(state, estimate, compiled)
+                  if (refused === null) {
+                    const one = { tokens: estimate, cost: estimateCost(estimate, compiled) }
+                    held.push(one)
+                    state.reserved.tokens += one.tokens
+                    state.reserved.cost += one.cost
+                  }
+                  return refused
+                },
                 onBackoff: (info) => {
+                  // The attempt failed without an answer: its reservation is free again.
+                  releaseOne()
                   emit({
                     type: 'backoff',
                     runId: state.run.id,
@@ -451,9 +479,17 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
                   })
                 },
                 onGeneration: (usage) => {
+                  releaseOne()
                   state.progress.generations++
                   state.progress.tokens.input += usage.inputTokens
                   state.progress.tokens.output += usage.outputTokens
+                  // Counted now, like the tokens, so the next request's budget check sees it.
+                  if (compiled.connection)
+                    state.progress.cost = addCost(
+                      state.progress.cost,
+                      usage,
+                      compiled.connection.connection,
+                    )
                 },
               },
             )
@@ -467,6 +503,7 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
               raw: null,
             }
           } finally {
+            while (held.length > 0) releaseOne()
             state.control.releaseCell(row.id, columnId)
           }
           if (outcome.status === 'stopped') {
@@ -518,12 +555,25 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
             state.progress.cells.done++
             if (acc.cached) state.progress.cells.cached++
             values.set(columnId, String(outcome.value))
-            for (const extra of outcome.extra ?? []) values.set(extra.columnId, extra.value)
+            for (const extra of outcome.extra ?? []) {
+              values.set(extra.columnId, extra.value)
+              // The contexts half of a RAG endpoint is stored too, with no usage of its own, so
+              // the table shows it and later or resumed runs read it like any generated value.
+              await repos.cellResults.put({
+                ...result,
+                columnId: extra.columnId,
+                value: stripNul(extra.value),
+                pass: null,
+                explanation: null,
+                raw: null,
+                tokensIn: 0,
+                tokensOut: 0,
+                cost: 0,
+                latencyMs: 0,
+                attempts: 0,
+              })
+            }
           } else state.progress.cells.error++
-          state.progress.cost =
-            state.progress.cost === null || acc.cost === null
-              ? null
-              : state.progress.cost + acc.cost
           emit({ type: 'cell', runId: state.run.id, result, columnName: compiled.column.name })
         }),
       )
@@ -537,23 +587,29 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
   ): string | null {
     const budget = state.run.budget
     if (!budget) return null
-    const spent = state.progress.tokens.input + state.progress.tokens.output
+    const spent = state.progress.tokens.input + state.progress.tokens.output + state.reserved.tokens
     if (budget.maxTokens !== null && spent + estimate > budget.maxTokens) {
       const reason = `budget: the next request would pass the limit of ${budget.maxTokens} tokens`
       void stop(state.run.id, reason).catch(() => {})
       return reason
     }
     if (budget.maxCost !== null) {
-      const prices = compiled.connection?.connection.prices
-      const next =
-        prices?.inputPerMillion != null ? (estimate * prices.inputPerMillion) / 1_000_000 : 0
-      if (state.progress.cost === null || state.progress.cost + next > budget.maxCost) {
+      const next = estimateCost(estimate, compiled)
+      if (
+        state.progress.cost === null ||
+        state.progress.cost + state.reserved.cost + next > budget.maxCost
+      ) {
         const reason = `budget: the next request would pass the limit of ${budget.maxCost} in cost`
         void stop(state.run.id, reason).catch(() => {})
         return reason
       }
     }
     return null
+  }
+
+  function estimateCost(estimate: number, compiled: CompiledColumn): number {
+    const prices = compiled.connection?.connection.prices
+    return prices?.inputPerMillion != null ? (estimate * prices.inputPerMillion) / 1_000_000 : 0
   }
 
   function emitProgress(state: ActiveRun, force: boolean): void {

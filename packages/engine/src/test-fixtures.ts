@@ -164,6 +164,8 @@ export type FakeProvider = ModelProvider & {
   /** Calls that were still waiting when their signal aborted. */
   aborted(): FakeCall[]
   inFlight(): number
+  /** The most calls ever waiting for their answer at once. */
+  maxInFlight(): number
 }
 
 export type ReplyFn = (request: ModelRequest, call: FakeCall, index: number) => Reply
@@ -189,6 +191,7 @@ export function createFakeProvider(options: {
   const seq = options.seq ?? createSequence()
   const calls: FakeCall[] = []
   let inFlight = 0
+  let maxInFlight = 0
   const cancelled = (call: FakeCall): Result<ModelAnswer, ModelFailure> => {
     call.outcome = 'aborted'
     return { ok: false, error: failure({ kind: 'cancelled', message: 'The request was aborted' }) }
@@ -205,6 +208,7 @@ export function createFakeProvider(options: {
     },
     aborted: () => calls.filter((c) => c.outcome === 'aborted'),
     inFlight: () => inFlight,
+    maxInFlight: () => maxInFlight,
     async generate(request, { signal }) {
       const call: FakeCall = {
         seq: seq.next(),
@@ -217,6 +221,7 @@ export function createFakeProvider(options: {
       const index = calls.length
       calls.push(call)
       inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
       try {
         const planned = reply(request, call, index)
         if ('hang' in planned) {
@@ -290,10 +295,13 @@ export function createFakeHttp(
   }
 }
 
-export const noHttp: FakeHttp = createFakeHttp(() => ({
-  ok: false,
-  error: failure({ kind: 'unknown', message: 'no HTTP in this test' }),
-}))
+/** An HttpCaller for tests without API generators: every call fails. */
+export function noHttp(): FakeHttp {
+  return createFakeHttp(() => ({
+    ok: false,
+    error: failure({ kind: 'unknown', message: 'no HTTP in this test' }),
+  }))
+}
 
 /** Is this a judge's request (judges ask for a structured answer)? */
 export function isJudge(request: ModelRequest): boolean {
@@ -348,7 +356,7 @@ export function createHarness(
   const state = init.state ?? createMemoryState()
   const repos = createMemoryRepositories({ ids, clock, secretBox: createPlainSecretBox() }, state)
   const seq = init.seq ?? createSequence()
-  const http = init.http ?? noHttp
+  const http = init.http ?? noHttp()
   const providers = new Map<string, FakeProvider>()
   const events: RecordedEvent[] = []
   let connectionCount = 0
@@ -409,12 +417,15 @@ export type Dataset = {
   columns: Map<string, Column>
 }
 
+let datasets = 0
+
 export async function createDataset(
   repos: Repositories,
   header: readonly string[],
   values: readonly (readonly string[])[],
 ): Promise<Dataset> {
-  const project = await repos.projects.create({ name: `project ${Math.random()}`, createdBy: null })
+  datasets++
+  const project = await repos.projects.create({ name: `project ${datasets}`, createdBy: null })
   const evaluation = await repos.evaluations.create({
     projectId: project.id,
     name: 'evaluation',

@@ -32,8 +32,8 @@ function interpolateString(
 ): string {
   return text.replace(
     /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-    (match, escape: string, name: string, fallback?: string) => {
-      if (escape) return match.slice(1)
+    (match, escaped: string, name: string, fallback?: string) => {
+      if (escaped) return match.slice(1)
       const value = env[name]
       if (value !== undefined && value !== '') return value
       if (fallback !== undefined) return fallback
