@@ -1,10 +1,15 @@
 import {
   AssayError,
   type Column,
-  ColumnNameSchema,
+  checkImportHeader,
+  checkImportRow,
+  checkNoNul,
+  checkPositiveInteger,
+  dataHeaderOrder,
   type ImportedDataset,
   type Row,
   type RowRepository,
+  throwIfImportAborted,
 } from '@assay/core'
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Database, Dialect } from '../schema.js'
@@ -53,8 +58,8 @@ export function createSqlRowRepository(deps: SqlDeps): RowRepository {
   return {
     async importRows(evaluationId, header, batches, options = {}): Promise<ImportedDataset> {
       const { signal } = options
-      checkHeader(header)
-      throwIfAborted(signal)
+      checkImportHeader(header)
+      throwIfImportAborted(signal)
       return db.transaction().execute(async (trx) => {
         // Touching the evaluation row first locks it (Postgres), so two imports into one
         // evaluation run one after the other; it also tells whether it exists.
@@ -77,17 +82,17 @@ export function createSqlRowRepository(deps: SqlDeps): RowRepository {
         const writer = new RowWriter(trx, deps.dialect, evaluationId, first)
         let rowNumber = 0
         for await (const batch of batches) {
-          throwIfAborted(signal)
+          throwIfImportAborted(signal)
           for (const values of batch) {
             rowNumber += 1
-            checkRow(values, header, rowNumber)
+            checkImportRow(values, header, rowNumber)
             const data = JSON.stringify(order ? order.map((i) => values[i]) : values)
             // JSON escapes NUL as \u0000: one search of the row text instead of one per value.
             if (data.includes('\\u0000')) checkNoNul(values, header, rowNumber)
             if (writer.add(data)) await writer.flush()
           }
         }
-        throwIfAborted(signal)
+        throwIfImportAborted(signal)
         await writer.flush()
 
         const imported = writer.next - first
@@ -101,7 +106,7 @@ export function createSqlRowRepository(deps: SqlDeps): RowRepository {
     },
 
     async list(evaluationId, options) {
-      checkPositive(options.limit, 'limit')
+      checkPositiveInteger(options.limit, 'limit')
       return page(evaluationId, options.afterIndex ?? -1, options.limit)
     },
 
@@ -127,7 +132,7 @@ export function createSqlRowRepository(deps: SqlDeps): RowRepository {
 
     async *stream(evaluationId, options = {}) {
       const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
-      checkPositive(pageSize, 'pageSize')
+      checkPositiveInteger(pageSize, 'pageSize')
       let afterIndex = -1
       for (;;) {
         const rows = await page(evaluationId, afterIndex, pageSize)
@@ -167,7 +172,7 @@ async function planColumns(
       config: { kind: 'data' },
       createdAt: c.created_at,
     }))
-  if (data.length > 0) return { columns: data, order: headerOrder(data, header) }
+  if (data.length > 0) return { columns: data, order: dataHeaderOrder(data, header) }
 
   const clash = header.find((name) => all.some((c) => c.name === name))
   if (clash !== undefined) {
@@ -254,90 +259,4 @@ function insertSql(dialect: Dialect, rows: number): string {
     insertSqlCache.set(key, text)
   }
   return text
-}
-
-function checkPositive(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new AssayError('invalid_input', `${name} must be a positive integer`)
-  }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new AssayError('cancelled', 'the import was cancelled; nothing was imported', {
-      cause: signal.reason,
-    })
-  }
-}
-
-/** Header names are column names: valid, and unique. */
-function checkHeader(header: readonly string[]): void {
-  if (header.length === 0) throw new AssayError('invalid_input', 'the dataset has no header')
-  const seen = new Set<string>()
-  header.forEach((name, i) => {
-    const parsed = ColumnNameSchema.safeParse(name)
-    if (!parsed.success) {
-      const reason = parsed.error.issues[0]?.message ?? 'invalid name'
-      throw new AssayError('invalid_input', `header column ${i + 1} ("${name}"): ${reason}`, {
-        position: { line: 1, column: i + 1 },
-      })
-    }
-    if (seen.has(name)) {
-      throw new AssayError('invalid_input', `the header names column "${name}" twice`, {
-        position: { line: 1, column: i + 1 },
-      })
-    }
-    seen.add(name)
-  })
-}
-
-/** A row has one string per header column. */
-function checkRow(values: readonly string[], header: readonly string[], rowNumber: number): void {
-  if (values.length !== header.length) {
-    throw new AssayError(
-      'invalid_input',
-      `row ${rowNumber} has ${values.length} values but the header has ${header.length} columns`,
-      { details: { row: rowNumber } },
-    )
-  }
-  for (let i = 0; i < values.length; i++) {
-    if (typeof values[i] !== 'string') {
-      throw new AssayError('invalid_input', `row ${rowNumber}, column "${header[i]}" is not text`, {
-        details: { row: rowNumber, column: header[i] },
-      })
-    }
-  }
-}
-
-/** No value holds NUL: PostgreSQL text cannot, so no adapter accepts it. */
-function checkNoNul(values: readonly string[], header: readonly string[], rowNumber: number): void {
-  const i = values.findIndex((value) => value.includes('\u0000'))
-  if (i >= 0) {
-    throw new AssayError(
-      'invalid_input',
-      `row ${rowNumber}, column "${header[i]}" contains a NUL character, which cannot be stored`,
-      { details: { row: rowNumber, column: header[i] } },
-    )
-  }
-}
-
-/** For each data column (in position order), where its value sits in `header`. */
-function headerOrder(columns: readonly Column[], header: readonly string[]): number[] | null {
-  const at = new Map(header.map((name, i) => [name, i]))
-  const missing = columns.filter((c) => !at.has(c.name)).map((c) => c.name)
-  const names = new Set(columns.map((c) => c.name))
-  const extra = header.filter((name) => !names.has(name))
-  if (missing.length > 0 || extra.length > 0) {
-    const parts = [
-      missing.length > 0 ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : '',
-      extra.length > 0 ? `not in the evaluation ${extra.map((n) => `"${n}"`).join(', ')}` : '',
-    ].filter((p) => p !== '')
-    throw new AssayError(
-      'invalid_input',
-      `the header must name exactly the evaluation's data columns: ${parts.join('; ')}`,
-      { details: { missing, extra } },
-    )
-  }
-  const order = columns.map((c) => at.get(c.name) ?? 0)
-  return order.every((h, i) => h === i) ? null : order
 }

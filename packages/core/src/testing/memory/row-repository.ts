@@ -1,4 +1,12 @@
-import { type Column, ColumnNameSchema } from '../../domain/column.js'
+import type { Column } from '../../domain/column.js'
+import {
+  checkImportHeader,
+  checkImportRow,
+  checkNoNul,
+  checkPositiveInteger,
+  dataHeaderOrder,
+  throwIfImportAborted,
+} from '../../domain/import-checks.js'
 import type { Row } from '../../domain/row.js'
 import { AssayError } from '../../errors.js'
 import type { ImportedDataset, RowRepository } from '../../ports/repositories.js'
@@ -37,7 +45,7 @@ export function createMemoryRowRepository(state: MemoryState, deps: MemoryDeps):
   function planColumns(evaluationId: string, header: readonly string[], check = false) {
     const existing = dataColumnsOf(evaluationId)
     if (existing.length > 0) {
-      return { columns: existing, order: headerOrder(existing, header), created: false }
+      return { columns: existing, order: dataHeaderOrder(existing, header), created: false }
     }
     const others = [...state.columns.values()].filter((c) => c.evaluationId === evaluationId)
     const clash = header.find((name) => others.some((c) => c.name === name))
@@ -61,22 +69,23 @@ export function createMemoryRowRepository(state: MemoryState, deps: MemoryDeps):
   return {
     async importRows(evaluationId, header, batches, options = {}): Promise<ImportedDataset> {
       const { signal } = options
-      checkHeader(header)
-      throwIfAborted(signal)
+      checkImportHeader(header)
+      throwIfImportAborted(signal)
       requireEvaluation(evaluationId)
       planColumns(evaluationId, header, true)
 
       const staged: string[][] = []
       let rowNumber = 0
       for await (const batch of batches) {
-        throwIfAborted(signal)
+        throwIfImportAborted(signal)
         for (const values of batch) {
           rowNumber += 1
-          checkRow(values, header, rowNumber)
+          checkImportRow(values, header, rowNumber)
+          checkNoNul(values, header, rowNumber)
           staged.push([...values])
         }
       }
-      throwIfAborted(signal)
+      throwIfImportAborted(signal)
 
       // Commit: nothing below awaits, so no other call sees a half-written import.
       const evaluation = requireEvaluation(evaluationId)
@@ -97,7 +106,7 @@ export function createMemoryRowRepository(state: MemoryState, deps: MemoryDeps):
     },
 
     async list(evaluationId, options) {
-      checkLimit(options.limit, 'limit')
+      checkPositiveInteger(options.limit, 'limit')
       return rowsOf(evaluationId, options.afterIndex ?? -1)
         .slice(0, options.limit)
         .map(copyRow)
@@ -114,7 +123,7 @@ export function createMemoryRowRepository(state: MemoryState, deps: MemoryDeps):
 
     async *stream(evaluationId, options = {}) {
       const pageSize = options.pageSize ?? 1000
-      checkLimit(pageSize, 'pageSize')
+      checkPositiveInteger(pageSize, 'pageSize')
       let afterIndex = -1
       for (;;) {
         const page = rowsOf(evaluationId, afterIndex).slice(0, pageSize).map(copyRow)
@@ -133,86 +142,4 @@ function copyRow(row: Row): Row {
 
 function copyColumn(column: Column): Column {
   return { ...column, config: { ...column.config } as Column['config'] }
-}
-
-function checkLimit(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new AssayError('invalid_input', `${name} must be a positive integer`)
-  }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new AssayError('cancelled', 'the import was cancelled; nothing was imported', {
-      cause: signal.reason,
-    })
-  }
-}
-
-/** Header names are column names: valid, and unique. */
-function checkHeader(header: readonly string[]): void {
-  if (header.length === 0) throw new AssayError('invalid_input', 'the dataset has no header')
-  const seen = new Set<string>()
-  header.forEach((name, i) => {
-    const parsed = ColumnNameSchema.safeParse(name)
-    if (!parsed.success) {
-      const reason = parsed.error.issues[0]?.message ?? 'invalid name'
-      throw new AssayError('invalid_input', `header column ${i + 1} ("${name}"): ${reason}`, {
-        position: { line: 1, column: i + 1 },
-      })
-    }
-    if (seen.has(name)) {
-      throw new AssayError('invalid_input', `the header names column "${name}" twice`, {
-        position: { line: 1, column: i + 1 },
-      })
-    }
-    seen.add(name)
-  })
-}
-
-/** A row has one string per header column and no NUL (PostgreSQL text cannot hold it). */
-function checkRow(values: readonly string[], header: readonly string[], rowNumber: number): void {
-  if (values.length !== header.length) {
-    throw new AssayError(
-      'invalid_input',
-      `row ${rowNumber} has ${values.length} values but the header has ${header.length} columns`,
-      { details: { row: rowNumber } },
-    )
-  }
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]
-    if (typeof value !== 'string') {
-      throw new AssayError('invalid_input', `row ${rowNumber}, column "${header[i]}" is not text`, {
-        details: { row: rowNumber, column: header[i] },
-      })
-    }
-    if (value.includes('\u0000')) {
-      throw new AssayError(
-        'invalid_input',
-        `row ${rowNumber}, column "${header[i]}" contains a NUL character, which cannot be stored`,
-        { details: { row: rowNumber, column: header[i] } },
-      )
-    }
-  }
-}
-
-/** For each data column (in position order), where its value sits in `header`. */
-function headerOrder(columns: readonly Column[], header: readonly string[]): number[] | null {
-  const at = new Map(header.map((name, i) => [name, i]))
-  const missing = columns.filter((c) => !at.has(c.name)).map((c) => c.name)
-  const names = new Set(columns.map((c) => c.name))
-  const extra = header.filter((name) => !names.has(name))
-  if (missing.length > 0 || extra.length > 0) {
-    const parts = [
-      missing.length > 0 ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : '',
-      extra.length > 0 ? `not in the evaluation ${extra.map((n) => `"${n}"`).join(', ')}` : '',
-    ].filter((p) => p !== '')
-    throw new AssayError(
-      'invalid_input',
-      `the header must name exactly the evaluation's data columns: ${parts.join('; ')}`,
-      { details: { missing, extra } },
-    )
-  }
-  const order = columns.map((c) => at.get(c.name) ?? 0)
-  return order.every((h, i) => h === i) ? null : order
 }
