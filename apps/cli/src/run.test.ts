@@ -155,6 +155,30 @@ describe('assay run', () => {
     expect(stub.stats().requestsStarted).toBe(0)
   })
 
+  it('tests a column on chosen rows without storing anything', async () => {
+    const file = evaluationFile('tested')
+    const result = await assay(['test', file, '--column', 'answer', '--rows', '1,3', '--json'], {
+      db: 'tested.db',
+    })
+    expect(result.err).toBe('')
+    expect(result.code).toBe(0)
+    const outcomes = JSON.parse(result.out)
+    expect(
+      outcomes.map((o: { row: number; outcome: { status: string } }) => [o.row, o.outcome.status]),
+    ).toEqual([
+      [1, 'done'],
+      [3, 'done'],
+    ])
+    expect(outcomes[0].tokens.input).toBeGreaterThan(0)
+    expect(stub.stats().requestsStarted).toBe(2)
+    // Nothing was stored: the run that follows still generates every row.
+    const run = await assay(['run', file, '--json'], { db: 'tested.db' })
+    expect(JSON.parse(run.out).cells.total).toBe(600)
+    const missing = await assay(['test', file, '--column', 'nope'], { db: 'tested.db' })
+    expect(missing.code).toBe(2)
+    expect(missing.err).toMatch(/no column named "nope"/)
+  })
+
   it('exits 1 when a gate is missed, and says which', async () => {
     const file = evaluationFile('gated', 'gate: { exact: 0.99 }')
     const result = await assay(['run', file], { db: 'gated.db' })

@@ -21,5 +21,6 @@ export {
   type EvaluatorSummary,
   type RunSummary,
   runEvaluationFile,
+  testEvaluationFileColumn,
 } from './evaluation-as-code/run-evaluation-file.js'
 export { createServices, type Services } from './services.js'

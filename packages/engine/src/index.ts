@@ -10,5 +10,10 @@ export type { BackoffState, CellCounts, RunEvent, RunEventListener, RunProgress 
 export { readJsonPath } from './json-path.js'
 export * from './judges/index.js'
 export { columnInputs, isRunnableColumn, orderColumns } from './plan.js'
-export { createRunEngine, type RunEngine, type StartRunInput } from './run-engine.js'
+export {
+  createRunEngine,
+  type RunEngine,
+  type StartRunInput,
+  type TestCellOutcome,
+} from './run-engine.js'
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './scheduler/backoff.js'

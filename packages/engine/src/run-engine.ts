@@ -23,6 +23,15 @@ import { RunControl } from './run-registry.js'
 import { type ConnectionLimiter, createConnectionLimiter } from './scheduler/connection-limiter.js'
 import { runPool } from './scheduler/task-pool.js'
 
+export type TestCellOutcome = {
+  rowId: string
+  outcome: CellOutcome
+  tokens: { input: number; output: number }
+  cost: number | null
+  attempts: number
+  latencyMs: number
+}
+
 export type StartRunInput = {
   evaluationId: string
   scope: RunScope
@@ -46,6 +55,12 @@ export type RunEngine = {
    * whose last heartbeat is newer than `staleAfterMs` belongs to a live process and is left alone.
    */
   recover(options?: { staleAfterMs?: number; runIds?: readonly string[] }): Promise<Run[]>
+  /** One column on chosen rows, nothing stored: what a *Test* button shows. */
+  testColumn(input: {
+    evaluationId: string
+    columnId: string
+    rowIds: readonly string[]
+  }): Promise<TestCellOutcome[]>
   /** Live progress of a run executing in this process, or undefined. */
   progress(runId: string): RunProgress | undefined
   isActive(runId: string): boolean
@@ -713,7 +728,64 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
     return out
   }
 
+  /**
+   * Runs one column on chosen rows without storing anything (the dialogs' *Test*: a custom
+   * evaluator on a few rows, an API generator on row 1). Model calls are real and cost tokens;
+   * their usage is reported, and the cache is not used, so the answer shown is a fresh one.
+   */
+  async function testColumn(input: {
+    evaluationId: string
+    columnId: string
+    rowIds: readonly string[]
+  }): Promise<TestCellOutcome[]> {
+    const scope = { mode: 'column' as const, columnIds: [input.columnId], rowIds: null }
+    const { columns, plan } = await prepare(input.evaluationId, scope)
+    const compiled = plan.flat()[0] as CompiledColumn
+    const rows: Row[] = []
+    for (const id of input.rowIds) {
+      const row = await repos.rows.get(id)
+      if (!row || row.evaluationId !== input.evaluationId)
+        throw new AssayError('not_found', `row ${id} is not in this evaluation`)
+      rows.push(row)
+    }
+    const inputs = await loadInputs(rows, columns, plan)
+    const out: TestCellOutcome[] = []
+    const never = new AbortController().signal
+    for (const row of rows) {
+      const values = inputs.get(row.id) ?? new Map<string, string>()
+      const acc = new CellAccumulator()
+      const limits = compiled.connection?.connection.limits
+      const outcome = await compiled.run(
+        { row, value: (id) => values.get(id) },
+        {
+          signal: never,
+          requestSignal: never,
+          inflight: new Map(),
+          acc,
+          cacheEnabled: false,
+          limiter:
+            compiled.connection && limits
+              ? limiterFor(compiled.connection.connection.id, limits)
+              : null,
+          mayStart: () => null,
+          onBackoff: () => {},
+          onGeneration: () => {},
+        },
+      )
+      out.push({
+        rowId: row.id,
+        outcome,
+        tokens: { input: acc.inputTokens, output: acc.outputTokens },
+        cost: acc.cost,
+        attempts: acc.attempts,
+        latencyMs: Math.round(acc.latencyMs),
+      })
+    }
+    return out
+  }
+
   return {
+    testColumn,
     createRun,
     execute,
     stop,

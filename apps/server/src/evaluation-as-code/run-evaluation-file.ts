@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { type AgreementPair, AssayError, agreement, type Run } from '@assay/core'
-import type { RunEventListener, RunProgress } from '@assay/engine'
+import type { RunEventListener, RunProgress, TestCellOutcome } from '@assay/engine'
 import { formatFromFileName } from '../dataset/dataset-format.js'
 import { importDataset } from '../dataset/import-dataset.js'
 import type { Services } from '../services.js'
@@ -252,4 +252,45 @@ export async function summariseEvaluators(
     }
   }
   return out
+}
+
+/**
+ * `assay test`: applies the file, then runs one column on chosen rows (1-based, in import order)
+ * without storing anything: the rendered call is real, the answer and its cost are shown.
+ */
+export async function testEvaluationFileColumn(
+  services: Services,
+  path: string,
+  options: { env: Record<string, string | undefined>; column: string; rows: readonly number[] },
+): Promise<(TestCellOutcome & { row: number })[]> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new AssayError('invalid_input', `cannot read ${path}`)
+  })
+  const file = parseEvaluationFile(text, options.env, path)
+  const target = await ensureEvaluation(services, file, dirname(resolve(path)))
+  await applyEvaluationFile(services.repos, file, target)
+  const column = (await services.repos.columns.list(target.evaluationId)).find(
+    (c) => c.name === options.column,
+  )
+  if (!column)
+    throw new AssayError(
+      'invalid_input',
+      `no column named "${options.column}" in ${file.evaluation}`,
+    )
+  const rowIds: string[] = []
+  for (const number of options.rows) {
+    const [row] = await services.repos.rows.list(target.evaluationId, {
+      afterIndex: number - 2,
+      limit: 1,
+    })
+    if (!row || row.index !== number - 1)
+      throw new AssayError('invalid_input', `row ${number} does not exist`)
+    rowIds.push(row.id)
+  }
+  const outcomes = await services.engine.testColumn({
+    evaluationId: target.evaluationId,
+    columnId: column.id,
+    rowIds,
+  })
+  return outcomes.map((outcome, i) => ({ ...outcome, row: options.rows[i] as number }))
 }
