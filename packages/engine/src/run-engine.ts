@@ -82,6 +82,9 @@ type ActiveRun = {
   reserved: { tokens: number; cost: number }
 }
 
+/** How long a run may keep the event loop before letting signals, timers and answers in. */
+const YIELD_EVERY_MS = 10
+
 /** The run engine: plans cells row by row, runs them under each connection's limits, stores each result once. */
 export function createRunEngine(deps: EngineDeps): RunEngine {
   const options: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options }
@@ -345,12 +348,20 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
           }
         }
       }
+      let lastYield = performance.now()
       await runPool(
         rowTasks(),
         async (task) => {
           await runRow(state, task.row, task.cells, task.values, plan, evaluation)
           state.progress.rows.processed++
           emitProgress(state, false)
+          // Storage calls are synchronous behind promises (SQLite) and metrics need no I/O, so a
+          // run could hold the event loop for seconds: signals (Ctrl+C), timers (heartbeat, the
+          // stop's drain) and answers would wait. Give the loop a turn every few milliseconds.
+          if (performance.now() - lastYield > YIELD_EVERY_MS) {
+            await new Promise<void>((resume) => setImmediate(resume))
+            lastYield = performance.now()
+          }
         },
         { concurrency, signal: control.signal },
       )
