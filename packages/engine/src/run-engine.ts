@@ -79,6 +79,8 @@ type ActiveRun = {
    * Budget held by requests started and not answered yet (their estimates), so that a budget
    * holds with several requests in flight.
    */
+  /** Settles once a stop requested for this run has been stored. */
+  stopStored: Promise<void> | undefined
   reserved: { tokens: number; cost: number }
 }
 
@@ -285,6 +287,7 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
       lastProgressAt: 0,
       connectionNames: new Map(),
       reserved: { tokens: 0, cost: 0 },
+      stopStored: undefined,
     }
     active.set(runId, state)
     for (const compiled of prepared.compiled) {
@@ -366,6 +369,8 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
         { concurrency, signal: control.signal },
       )
 
+      // A stop closes the gate before its state change is stored: wait for that write.
+      await state.stopStored
       run = (await repos.runs.get(runId)) as Run
       if (run.status === 'stopping') {
         run = await transition(run, { type: 'stopped', at: clock.now(), atIso: clock.isoNow() })
@@ -673,23 +678,33 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
   }
 
   async function stop(runId: string, reason = 'user'): Promise<Run> {
+    const state = active.get(runId)
+    // Executing here: refuse new requests this instant, before any await; the stored state
+    // change follows (and is what other processes see).
+    state?.control.stop(reason)
+    const stored = storeStop(runId, reason, state)
+    if (state)
+      state.stopStored = stored.then(
+        () => {},
+        () => {},
+      )
+    return stored
+  }
+
+  async function storeStop(
+    runId: string,
+    reason: string,
+    state: ActiveRun | undefined,
+  ): Promise<Run> {
     const run = await repos.runs.get(runId)
     if (!run) throw new AssayError('not_found', `run ${runId} not found`)
-    const state = active.get(runId)
-    if (run.status === 'stopping' || run.status === 'stopped') {
-      state?.control.stop(reason)
-      return run
-    }
+    if (run.status === 'stopping' || run.status === 'stopped') return run
     if (run.status === 'queued') {
       const stopping = await transition(run, { type: 'request_stop', reason })
       return transition(stopping, { type: 'stopped', at: clock.now(), atIso: clock.isoNow() })
     }
     const stopping = await transition(run, { type: 'request_stop', reason })
-    if (state) {
-      // The state change is stored first; from here on no request may start.
-      state.run = { ...state.run, status: 'stopping' }
-      state.control.stop(reason)
-    }
+    if (state) state.run = { ...state.run, status: 'stopping' }
     return stopping
   }
 
