@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { AssayError } from '../errors.js'
 import { IdSchema, InstantSchema } from './ids.js'
 
 export const EVALUATOR_KINDS = ['llm', 'metric', 'human'] as const
@@ -33,3 +34,22 @@ export const EvaluatorSchema = z.object({
   createdAt: InstantSchema.nullable(),
 })
 export type Evaluator = z.infer<typeof EvaluatorSchema>
+
+/**
+ * The scope rule storage relies on, the same for every adapter: a `custom` evaluator belongs to a
+ * project, a `global` one to none (it outlives the project it was copied from), and `system`
+ * evaluators are built in, never stored.
+ */
+export function checkStoredEvaluatorScope(evaluator: Pick<Evaluator, 'scope' | 'projectId'>): void {
+  const refuse = (message: string, field: string) => {
+    throw new AssayError('invalid_input', message, { position: { field } })
+  }
+  if (evaluator.scope === 'system')
+    refuse('system evaluators are built in and cannot be stored', 'scope')
+  if (evaluator.scope === 'custom' && evaluator.projectId === null) {
+    refuse('a custom evaluator belongs to a project: projectId is required', 'projectId')
+  }
+  if (evaluator.scope === 'global' && evaluator.projectId !== null) {
+    refuse('a global evaluator belongs to no project: projectId must be null', 'projectId')
+  }
+}

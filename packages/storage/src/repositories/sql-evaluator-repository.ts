@@ -1,6 +1,7 @@
 import {
   AssayError,
   type CustomEvaluatorRepository,
+  checkStoredEvaluatorScope,
   type Evaluator,
   EvaluatorSchema,
 } from '@assay/core'
@@ -43,29 +44,7 @@ function toEvaluator(record: Selectable<CustomEvaluatorsTable>): Evaluator {
 function parseEvaluator(input: EvaluatorInput): EvaluatorInput {
   const parsed = parseInput(EvaluatorInputSchema, input, 'evaluator')
   checkNoNul('an evaluator', [parsed.name, parsed.description, parsed.prompt, ...parsed.variables])
-  if (parsed.scope === 'system') {
-    throw new AssayError('invalid_input', 'system evaluators are built in and cannot be stored', {
-      position: { field: 'scope' },
-    })
-  }
-  if (parsed.scope === 'custom' && parsed.projectId === null) {
-    throw new AssayError(
-      'invalid_input',
-      'a custom evaluator belongs to a project: projectId is required',
-      {
-        position: { field: 'projectId' },
-      },
-    )
-  }
-  if (parsed.scope === 'global' && parsed.projectId !== null) {
-    throw new AssayError(
-      'invalid_input',
-      'a global evaluator belongs to no project: projectId must be null',
-      {
-        position: { field: 'projectId' },
-      },
-    )
-  }
+  checkStoredEvaluatorScope(parsed)
   return parsed
 }
 

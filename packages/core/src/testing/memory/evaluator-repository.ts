@@ -1,4 +1,8 @@
-import { type Evaluator, EvaluatorSchema } from '../../domain/evaluator.js'
+import {
+  checkStoredEvaluatorScope,
+  type Evaluator,
+  EvaluatorSchema,
+} from '../../domain/evaluator.js'
 import { AssayError } from '../../errors.js'
 import type { CustomEvaluatorRepository } from '../../ports/repositories.js'
 import type { MemoryDeps, MemoryState } from '../memory-state.js'
@@ -15,29 +19,7 @@ type EvaluatorInput = Omit<Evaluator, 'id' | 'createdAt'>
 function parseEvaluator(input: EvaluatorInput): EvaluatorInput {
   const parsed = parseInput(EvaluatorInputSchema, input, 'evaluator')
   checkNoNul('an evaluator', [parsed.name, parsed.description, parsed.prompt, ...parsed.variables])
-  if (parsed.scope === 'system') {
-    throw new AssayError('invalid_input', 'system evaluators are built in and cannot be stored', {
-      position: { field: 'scope' },
-    })
-  }
-  if (parsed.scope === 'custom' && parsed.projectId === null) {
-    throw new AssayError(
-      'invalid_input',
-      'a custom evaluator belongs to a project: projectId is required',
-      {
-        position: { field: 'projectId' },
-      },
-    )
-  }
-  if (parsed.scope === 'global' && parsed.projectId !== null) {
-    throw new AssayError(
-      'invalid_input',
-      'a global evaluator belongs to no project: projectId must be null',
-      {
-        position: { field: 'projectId' },
-      },
-    )
-  }
+  checkStoredEvaluatorScope(parsed)
   return parsed
 }
 
