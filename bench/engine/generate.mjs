@@ -3,6 +3,7 @@
 // nor the coalescing of identical in-flight requests ever saves a request; `expected` equals
 // `output` on about half the rows, so exact-match passes and fails.
 import { createWriteStream } from 'node:fs'
+import { rng, sentence } from '../lib/text.mjs'
 
 const WORDS = (
   'the model answer question context because however evaluation judge score relevant ' +
@@ -10,30 +11,13 @@ const WORDS = (
   'café résumé São Paulo Kraków first then finally therefore clearly'
 ).split(' ')
 
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function sentence(r, words) {
-  const out = []
-  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(r() * WORDS.length)])
-  return out.join(' ')
-}
-
 export async function generateEngineCsv(path, rows) {
   const r = rng(rows * 7919 + 1)
   const out = createWriteStream(path)
   let buffer = 'id,output,expected\n'
   for (let i = 0; i < rows; i++) {
-    const output = `Answer ${i}: ${sentence(r, 12)}. ${sentence(r, 10)}.`
-    const expected = r() < 0.5 ? output : `Answer ${i}: ${sentence(r, 8)}.`
+    const output = `Answer ${i}: ${sentence(r, WORDS, 12)}. ${sentence(r, WORDS, 10)}.`
+    const expected = r() < 0.5 ? output : `Answer ${i}: ${sentence(r, WORDS, 8)}.`
     buffer += `row-${i},${output},${expected}\n`
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await new Promise((done) => out.once('drain', done))

@@ -72,7 +72,6 @@ type ActiveRun = {
   run: Run
   progress: RunProgress
   segmentStartedMs: number
-  cellsAtSegmentStart: number
   lastProgressAt: number
   connectionNames: Map<string, string>
   /**
@@ -283,7 +282,6 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
         backoff: [],
       },
       segmentStartedMs: clock.now(),
-      cellsAtSegmentStart: 0,
       lastProgressAt: 0,
       connectionNames: new Map(),
       reserved: { tokens: 0, cost: 0 },
@@ -303,7 +301,6 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
         await clock.sleep(options.heartbeatMs, control.signal).catch(() => {})
       }
     })()
-    const finished = new AbortController()
 
     try {
       // Pass 1: count the cells to run, so progress has a true total from the start.
@@ -317,7 +314,6 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
       }
       state.progress.rows.total = totalRows
       counts.pending = counts.total
-      state.cellsAtSegmentStart = 0
       emitProgress(state, true)
 
       const connectionConcurrency = prepared.compiled.reduce(
@@ -389,7 +385,6 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
       }
       throw error
     } finally {
-      finished.abort()
       active.delete(runId)
       control.stop('run ended')
       await heartbeat

@@ -4,22 +4,14 @@ import type { Column } from '../../domain/column.js'
 import type { Evaluation } from '../../domain/evaluation.js'
 import type { Row } from '../../domain/row.js'
 import type { Run } from '../../domain/run.js'
-import { AssayError } from '../../errors.js'
 import type { Repositories } from '../../ports/repositories.js'
-import { type MakeHarness, type RepositoriesHarness, uniqueName } from './harness.js'
-
-async function* batchesOf(rows: readonly string[][], size: number): AsyncGenerator<string[][]> {
-  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size)
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(AssayError)
-  expect((error as AssayError).code).toBe(code)
-}
+import {
+  batchesOf,
+  expectCode,
+  type MakeHarness,
+  type RepositoriesHarness,
+  uniqueName,
+} from './harness.js'
 
 const byKey = (a: CellResult, b: CellResult) =>
   `${a.columnId}/${a.rowId.padStart(12, '0')}` < `${b.columnId}/${b.rowId.padStart(12, '0')}`

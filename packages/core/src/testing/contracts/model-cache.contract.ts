@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AssayError } from '../../errors.js'
 import type { CachedAnswer, Repositories } from '../../ports/repositories.js'
-import type { MakeHarness, RepositoriesHarness } from './harness.js'
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(AssayError)
-  expect((error as AssayError).code).toBe(code)
-}
+import { expectCode, type MakeHarness, type RepositoriesHarness } from './harness.js'
 
 let keys = 0
 /** A fresh key shaped like the engine's (a hex SHA-256 digest: 64 hex digits). */

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Evaluation } from '../../domain/evaluation.js'
 import type { Row } from '../../domain/row.js'
-import { AssayError } from '../../errors.js'
 import type { Repositories } from '../../ports/repositories.js'
-import { type MakeHarness, type RepositoriesHarness, uniqueName } from './harness.js'
-
-async function* batchesOf(rows: readonly string[][], size: number): AsyncGenerator<string[][]> {
-  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size)
-}
+import {
+  batchesOf,
+  expectCode,
+  type MakeHarness,
+  type RepositoriesHarness,
+  rejection,
+  uniqueName,
+} from './harness.js'
 
 /** `n` rows of `width` values, `r<i>c<j>`, optionally offset. */
 function table(n: number, width: number, from = 0): string[][] {
@@ -20,22 +22,6 @@ async function all(iterable: AsyncIterable<Row>): Promise<Row[]> {
   const rows: Row[] = []
   for await (const row of iterable) rows.push(row)
   return rows
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the promise to reject')
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<AssayError> {
-  const error = await rejection(promise)
-  expect(error).toBeInstanceOf(AssayError)
-  expect((error as AssayError).code).toBe(code)
-  return error as AssayError
 }
 
 export function describeRowContract(make: MakeHarness): void {

@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Evaluation } from '../../domain/evaluation.js'
 import type { Run } from '../../domain/run.js'
-import { AssayError } from '../../errors.js'
 import type { Repositories } from '../../ports/repositories.js'
-import { type MakeHarness, type RepositoriesHarness, uniqueName } from './harness.js'
-
-async function* batchesOf(rows: readonly string[][], size: number): AsyncGenerator<string[][]> {
-  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size)
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(AssayError)
-  expect((error as AssayError).code).toBe(code)
-}
+import {
+  batchesOf,
+  expectCode,
+  type MakeHarness,
+  type RepositoriesHarness,
+  uniqueName,
+} from './harness.js'
 
 export function describeRunContract(make: MakeHarness): void {
   describe('RunRepository', () => {
