@@ -1,4 +1,10 @@
 import type { Repositories } from '@assay/core'
+import {
+  createSqlApiTokenRepository,
+  createSqlSessionRepository,
+  createSqlSignInLinkRepository,
+  createSqlTableOptionsRepository,
+} from './repositories/sql-accounts-repositories.js'
 import { createSqlCellResultRepository } from './repositories/sql-cell-result-repository.js'
 import { createSqlCellValueRepository } from './repositories/sql-cell-value-repository.js'
 import { createSqlColumnRepository } from './repositories/sql-column-repository.js'
@@ -28,5 +34,9 @@ export function createSqlRepositories(deps: SqlDeps): Repositories {
     connections: createSqlConnectionRepository(deps),
     evaluators: createSqlEvaluatorRepository(deps),
     modelCache: createSqlModelCacheRepository(deps),
+    sessions: createSqlSessionRepository(deps),
+    apiTokens: createSqlApiTokenRepository(deps),
+    signInLinks: createSqlSignInLinkRepository(deps),
+    tableOptions: createSqlTableOptionsRepository(deps),
   }
 }

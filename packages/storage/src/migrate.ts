@@ -2,12 +2,14 @@ import { AssayError } from '@assay/core'
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely'
 import { initialMigration } from './migrations/0001-initial.js'
 import { engineMigration } from './migrations/0002-engine.js'
+import { accountsMigration } from './migrations/0003-accounts.js'
 import type { Database, Dialect } from './schema.js'
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-engine': engineMigration(dialect),
+    '0003-accounts': accountsMigration(dialect),
   }
 }
 

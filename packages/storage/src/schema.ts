@@ -148,6 +148,43 @@ export interface CustomEvaluatorsTable {
   created_at: string
 }
 
+export interface SessionsTable {
+  id_hash: string
+  user_id: string
+  csrf_token: string
+  created_at: string
+  expires_at: string
+}
+
+export interface ApiTokensTable {
+  id: string
+  user_id: string
+  name: string
+  prefix: string
+  token_hash: string
+  /** JSON array of project ids; empty means every project of the owner. */
+  project_ids: string
+  role: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface SignInLinksTable {
+  token_hash: string
+  user_id: string
+  expires_at: string
+  used_at: string | null
+}
+
+export interface TableOptionsTable {
+  user_id: string
+  evaluation_id: string
+  options: string
+  updated_at: string
+}
+
 export interface Database {
   users: UsersTable
   projects: ProjectsTable
@@ -161,6 +198,10 @@ export interface Database {
   connections: ConnectionsTable
   custom_evaluators: CustomEvaluatorsTable
   model_cache: ModelCacheTable
+  sessions: SessionsTable
+  api_tokens: ApiTokensTable
+  sign_in_links: SignInLinksTable
+  table_options: TableOptionsTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

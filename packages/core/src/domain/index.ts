@@ -1,3 +1,4 @@
+export * from './api-token.js'
 export * from './cell.js'
 export * from './column.js'
 export * from './connection.js'

@@ -1,3 +1,4 @@
+export type * from './accounts.js'
 export type * from './clock.js'
 export type * from './http-caller.js'
 export type * from './id-source.js'

@@ -7,6 +7,12 @@ import type { Project, ProjectMember, ProjectRole } from '../domain/project.js'
 import type { Row } from '../domain/row.js'
 import type { Run, RunStatus } from '../domain/run.js'
 import type { User } from '../domain/user.js'
+import type {
+  ApiTokenRepository,
+  SessionRepository,
+  SignInLinkRepository,
+  TableOptionsRepository,
+} from './accounts.js'
 
 /*
  * Storage ports. Each has one contract suite in `core/testing`, run against the in-memory fake,
@@ -193,4 +199,8 @@ export interface Repositories {
   connections: ConnectionRepository
   evaluators: CustomEvaluatorRepository
   modelCache: ModelCacheRepository
+  sessions: SessionRepository
+  apiTokens: ApiTokenRepository
+  signInLinks: SignInLinkRepository
+  tableOptions: TableOptionsRepository
 }

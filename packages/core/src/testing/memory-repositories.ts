@@ -1,4 +1,10 @@
 import type { Repositories } from '../ports/repositories.js'
+import {
+  createMemoryApiTokenRepository,
+  createMemorySessionRepository,
+  createMemorySignInLinkRepository,
+  createMemoryTableOptionsRepository,
+} from './memory/accounts-repositories.js'
 import { createMemoryCellResultRepository } from './memory/cell-result-repository.js'
 import { createMemoryCellValueRepository } from './memory/cell-value-repository.js'
 import { createMemoryColumnRepository } from './memory/column-repository.js'
@@ -29,5 +35,9 @@ export function createMemoryRepositories(
     connections: createMemoryConnectionRepository(state, deps),
     evaluators: createMemoryEvaluatorRepository(state, deps),
     modelCache: createMemoryModelCacheRepository(state, deps),
+    sessions: createMemorySessionRepository(state),
+    apiTokens: createMemoryApiTokenRepository(state, deps),
+    signInLinks: createMemorySignInLinkRepository(state),
+    tableOptions: createMemoryTableOptionsRepository(state),
   }
 }

@@ -1,3 +1,4 @@
+import type { ApiToken, Session } from '../domain/api-token.js'
 import type { CellResult, CellValue } from '../domain/cell.js'
 import type { Column } from '../domain/column.js'
 import type { Connection } from '../domain/connection.js'
@@ -37,6 +38,14 @@ export type MemoryState = {
   evaluators: Map<string, Evaluator>
   /** Cached model answers by request key. */
   modelCache: Map<string, CachedAnswer>
+  /** Sessions by the SHA-256 of their secret. */
+  sessions: Map<string, Session>
+  apiTokens: Map<string, ApiToken>
+  /** API token ids by the SHA-256 of their secret. */
+  apiTokenHashes: Map<string, string>
+  signInLinks: Map<string, { userId: string; expiresAt: string; used: boolean }>
+  /** key: `${userId}\u0000${evaluationId}`; JSON text. */
+  tableOptions: Map<string, string>
 }
 
 export type MemoryDeps = { ids: IdSource; clock: Clock; secretBox: SecretBox }
@@ -58,5 +67,10 @@ export function createMemoryState(): MemoryState {
     sealedKeys: new Map(),
     evaluators: new Map(),
     modelCache: new Map(),
+    sessions: new Map(),
+    apiTokens: new Map(),
+    apiTokenHashes: new Map(),
+    signInLinks: new Map(),
+    tableOptions: new Map(),
   }
 }

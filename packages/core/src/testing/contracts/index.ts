@@ -1,4 +1,5 @@
 import { describe } from 'vitest'
+import { describeAccountsContract } from './accounts.contract.js'
 import { describeCellResultContract } from './cell-result.contract.js'
 import { describeCellValueContract } from './cell-value.contract.js'
 import { describeColumnContract } from './column.contract.js'
@@ -29,5 +30,6 @@ export function describeRepositoriesContract(adapter: string, make: MakeHarness)
     describeRunContract(make)
     describeCellResultContract(make)
     describeModelCacheContract(make)
+    describeAccountsContract(make)
   })
 }
