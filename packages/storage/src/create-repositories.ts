@@ -15,6 +15,7 @@ import { createSqlModelCacheRepository } from './repositories/sql-model-cache-re
 import { createSqlProjectRepository } from './repositories/sql-project-repository.js'
 import { createSqlRowRepository } from './repositories/sql-row-repository.js'
 import { createSqlRunRepository } from './repositories/sql-run-repository.js'
+import { createSqlSpanRepository } from './repositories/sql-span-repository.js'
 import { createSqlUserRepository } from './repositories/sql-user-repository.js'
 import type { SqlDeps } from './sql-deps.js'
 
@@ -38,5 +39,6 @@ export function createSqlRepositories(deps: SqlDeps): Repositories {
     apiTokens: createSqlApiTokenRepository(deps),
     signInLinks: createSqlSignInLinkRepository(deps),
     tableOptions: createSqlTableOptionsRepository(deps),
+    spans: createSqlSpanRepository(deps),
   }
 }

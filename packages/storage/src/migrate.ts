@@ -3,6 +3,7 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import { initialMigration } from './migrations/0001-initial.js'
 import { engineMigration } from './migrations/0002-engine.js'
 import { accountsMigration } from './migrations/0003-accounts.js'
+import { tracesMigration } from './migrations/0004-traces.js'
 import type { Database, Dialect } from './schema.js'
 
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0001-initial': initialMigration(dialect),
     '0002-engine': engineMigration(dialect),
     '0003-accounts': accountsMigration(dialect),
+    '0004-traces': tracesMigration(dialect),
   }
 }
 

@@ -185,6 +185,29 @@ export interface TableOptionsTable {
   updated_at: string
 }
 
+/** Production spans received over OTLP (0004-traces); instants as `YYYY-MM-DDTHH:MM:SS.mmmZ`. */
+export interface SpansTable {
+  id: string
+  project_id: string
+  trace_id: string
+  span_id: string
+  parent_span_id: string | null
+  service_name: string
+  span_name: string
+  model: string | null
+  start_time: string
+  end_time: string
+  latency_ms: number
+  status: string
+  status_message: string | null
+  input_tokens: number | null
+  output_tokens: number | null
+  input: string | null
+  output: string | null
+  request_id: string | null
+  received_at: string
+}
+
 export interface Database {
   users: UsersTable
   projects: ProjectsTable
@@ -202,6 +225,7 @@ export interface Database {
   api_tokens: ApiTokensTable
   sign_in_links: SignInLinksTable
   table_options: TableOptionsTable
+  spans: SpansTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

@@ -13,6 +13,7 @@ import type {
   SignInLinkRepository,
   TableOptionsRepository,
 } from './accounts.js'
+import type { SpanRepository } from './span-repository.js'
 
 /*
  * Storage ports. Each has one contract suite in `core/testing`, run against the in-memory fake,
@@ -203,4 +204,5 @@ export interface Repositories {
   apiTokens: ApiTokenRepository
   signInLinks: SignInLinkRepository
   tableOptions: TableOptionsRepository
+  spans: SpanRepository
 }

@@ -15,6 +15,7 @@ import { createMemoryModelCacheRepository } from './memory/model-cache-repositor
 import { createMemoryProjectRepository } from './memory/project-repository.js'
 import { createMemoryRowRepository } from './memory/row-repository.js'
 import { createMemoryRunRepository } from './memory/run-repository.js'
+import { createMemorySpanRepository } from './memory/span-repository.js'
 import { createMemoryUserRepository } from './memory/user-repository.js'
 import { createMemoryState, type MemoryDeps, type MemoryState } from './memory-state.js'
 
@@ -39,5 +40,6 @@ export function createMemoryRepositories(
     apiTokens: createMemoryApiTokenRepository(state, deps),
     signInLinks: createMemorySignInLinkRepository(state),
     tableOptions: createMemoryTableOptionsRepository(state),
+    spans: createMemorySpanRepository(state, deps),
   }
 }

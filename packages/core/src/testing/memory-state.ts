@@ -7,6 +7,7 @@ import type { Evaluator } from '../domain/evaluator.js'
 import type { Project, ProjectMember } from '../domain/project.js'
 import type { Row } from '../domain/row.js'
 import type { Run } from '../domain/run.js'
+import type { Span } from '../domain/span.js'
 import type { User } from '../domain/user.js'
 import type { Clock } from '../ports/clock.js'
 import type { IdSource } from '../ports/id-source.js'
@@ -38,6 +39,8 @@ export type MemoryState = {
   evaluators: Map<string, Evaluator>
   /** Cached model answers by request key. */
   modelCache: Map<string, CachedAnswer>
+  /** Production spans; key: `${projectId}\u0000${traceId}\u0000${spanId}`. */
+  spans: Map<string, Span>
   /** Sessions by the SHA-256 of their secret. */
   sessions: Map<string, Session>
   apiTokens: Map<string, ApiToken>
@@ -67,6 +70,7 @@ export function createMemoryState(): MemoryState {
     sealedKeys: new Map(),
     evaluators: new Map(),
     modelCache: new Map(),
+    spans: new Map(),
     sessions: new Map(),
     apiTokens: new Map(),
     apiTokenHashes: new Map(),

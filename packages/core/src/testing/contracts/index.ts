@@ -11,6 +11,7 @@ import { describeModelCacheContract } from './model-cache.contract.js'
 import { describeProjectContract } from './project.contract.js'
 import { describeRowContract } from './row.contract.js'
 import { describeRunContract } from './run.contract.js'
+import { describeSpanContract } from './span.contract.js'
 import { describeUserContract } from './user.contract.js'
 
 export type { MakeHarness, RepositoriesHarness } from './harness.js'
@@ -31,5 +32,6 @@ export function describeRepositoriesContract(adapter: string, make: MakeHarness)
     describeCellResultContract(make)
     describeModelCacheContract(make)
     describeAccountsContract(make)
+    describeSpanContract(make)
   })
 }

@@ -105,7 +105,7 @@ export function cascadeEvaluation(state: MemoryState, evaluationId: string): voi
   }
 }
 
-/** Deletes a project with its members, evaluations, connections and custom evaluators. */
+/** Deletes a project with its members, evaluations, connections, custom evaluators and spans. */
 export function cascadeProject(state: MemoryState, projectId: string): void {
   state.projects.delete(projectId)
   for (const [key, member] of state.members) {
@@ -122,5 +122,8 @@ export function cascadeProject(state: MemoryState, projectId: string): void {
   }
   for (const [id, evaluator] of state.evaluators) {
     if (evaluator.projectId === projectId) state.evaluators.delete(id)
+  }
+  for (const [key, span] of state.spans) {
+    if (span.projectId === projectId) state.spans.delete(key)
   }
 }
