@@ -1,0 +1,127 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { secureHeaders } from 'hono/secure-headers'
+import { authenticate } from './auth/authenticate.js'
+import type { App, AppEnv, RouteDeps } from './context.js'
+import { toHttpError } from './errors.js'
+import { defineRoute, json } from './route.js'
+import { registerAuthRoutes } from './routes/auth.js'
+import { registerProjectRoutes } from './routes/projects.js'
+import { registerTokenRoutes } from './routes/tokens.js'
+import { registerUserRoutes } from './routes/users.js'
+
+export const API_VERSION = '0.1.0'
+
+/** Paths whose bodies are files, limited by their own settings instead of the JSON limit. */
+const LARGE_BODY = /^\/api\/v1\/evaluations\/[^/]+\/imports(\/preview)?$|^\/v1\/traces$/
+
+function validationError(
+  issues: readonly { path: PropertyKey[]; message: string }[],
+  where: string,
+) {
+  const issue = issues[0]
+  const field = issue?.path.map(String).join('.') ?? ''
+  return {
+    error: {
+      code: 'invalid_input',
+      message: `invalid ${where}${field ? ` at ${field}` : ''}: ${issue?.message ?? 'invalid value'}`,
+      ...(field ? { position: { field } } : {}),
+    },
+  }
+}
+
+/**
+ * The HTTP app: every route under /api/v1 with its access rule, the OpenAPI document, errors as
+ * `{"error":{"code","message"}}`. Built from services so tests call it in process.
+ */
+export function createApp(deps: RouteDeps, extra: { register?: (app: App) => void } = {}): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return c.json(
+          validationError(result.error.issues, result.target === 'json' ? 'body' : result.target),
+          400,
+        )
+      }
+    },
+  })
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      const status = error.status
+      const code =
+        status === 413 ? 'limit_exceeded' : status === 401 ? 'unauthorized' : 'invalid_input'
+      const message =
+        status === 400 && /JSON/i.test(error.message) ? 'the body is not valid JSON' : error.message
+      return c.json({ error: { code, message: message || 'bad request' } }, status)
+    }
+    const { status, body } = toHttpError(error)
+    if (status >= 500) console.error('assay: request failed:', c.req.method, c.req.path, error)
+    return c.json(body, status)
+  })
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  )
+
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }))
+  app.use('/api/*', authenticate(deps))
+  app.use('/v1/*', authenticate(deps))
+  const jsonLimit = bodyLimit({
+    maxSize: deps.options.maxJsonBytes,
+    onError: (c: Context) =>
+      c.json(
+        {
+          error: {
+            code: 'limit_exceeded',
+            message: `the body is larger than ${deps.options.maxJsonBytes} bytes`,
+          },
+        },
+        413,
+      ),
+  })
+  app.use('/api/*', (c, next) => (LARGE_BODY.test(c.req.path) ? next() : jsonLimit(c, next)))
+
+  app.openapi(
+    defineRoute(deps, 'public', {
+      method: 'get',
+      path: '/api/v1/health',
+      tags: ['meta'],
+      summary: 'Liveness: answers without signing in',
+      responses: json(z.object({ status: z.literal('ok'), version: z.string() }), 'alive'),
+    }),
+    (c) => c.json({ status: 'ok' as const, version: API_VERSION }, 200),
+  )
+
+  registerAuthRoutes(app, deps)
+  registerUserRoutes(app, deps)
+  registerTokenRoutes(app, deps)
+  registerProjectRoutes(app, deps)
+  extra.register?.(app)
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'assay_session',
+    description: 'Session cookie from /api/v1/auth/login; writes also need the X-CSRF-Token header',
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token from /api/v1/tokens',
+  })
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Assay API',
+      version: API_VERSION,
+      description:
+        'Every route declares who may call it in `x-assay-access`: public, user (signed in), instance-admin, or a project role (viewer < editor < admin) on the resource named by the path.',
+    },
+  })
+  return app
+}
