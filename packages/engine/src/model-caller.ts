@@ -130,7 +130,12 @@ async function send(
           return { ok: false, error: CANCELLED('stopped before the request started') }
         const refused = ctx.mayStart(estimate)
         if (refused) return { ok: false, error: CANCELLED(refused) }
-        const answer = await provider.generate(full, { signal: ctx.requestSignal })
+        // The gate goes along as the start signal: a client that connects first checks it again
+        // at the socket, so a stop confirmed meanwhile still sends nothing.
+        const answer = await provider.generate(full, {
+          signal: ctx.requestSignal,
+          startSignal: signal,
+        })
         acc.latencyMs += answer.ok ? answer.value.latencyMs : answer.error.latencyMs
         if (answer.ok) used = answer.value.usage.inputTokens + answer.value.usage.outputTokens
         else pauseOnRetryAfter(answer.error, attempt, ctx)

@@ -136,8 +136,14 @@ describe('stop and resume', () => {
     clock.advance(10_000)
     const before = new Set(storedKeys(h.state, runId))
     const inFlightAtStop = provider.inFlight()
+    const pendingAtStop = provider.calls.filter((c) => c.outcome === 'pending')
 
-    const stopping = await h.engine.stop(runId)
+    const stopCall = h.engine.stop(runId)
+    // Every request carries the run's gate as its start signal (what a client checks right
+    // before writing to the socket): it closes at once, before the stop is stored.
+    expect(pendingAtStop.length).toBeGreaterThan(0)
+    expect(pendingAtStop.every((c) => c.startSignal?.aborted === true)).toBe(true)
+    const stopping = await stopCall
     const stopSeq = h.seq.next()
     expect(stopping.status).toBe('stopping')
     expect(stopping.stopReason).toBe('user')

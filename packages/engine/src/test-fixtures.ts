@@ -150,8 +150,10 @@ export type FakeCall = {
   request: ModelRequest
   /** The clock's time when `generate` was called. */
   startedAt: number
-  /** The signal was already aborted when `generate` was called: a request started after a stop. */
+  /** A signal was already aborted when `generate` was called: a request started after a stop. */
   abortedAtStart: boolean
+  /** The start signal the engine passed: the gate a client checks again right before sending. */
+  startSignal: AbortSignal | undefined
   outcome: 'pending' | 'answered' | 'failed' | 'aborted'
   /** What the call billed (answered calls only). */
   usage: TokenUsage | null
@@ -209,12 +211,14 @@ export function createFakeProvider(options: {
     aborted: () => calls.filter((c) => c.outcome === 'aborted'),
     inFlight: () => inFlight,
     maxInFlight: () => maxInFlight,
-    async generate(request, { signal }) {
+    async generate(request, { signal, startSignal }) {
       const call: FakeCall = {
         seq: seq.next(),
         request,
         startedAt: clock.now(),
-        abortedAtStart: signal.aborted,
+        // The gate (start signal) closes at the stop itself, the request signal a drain later.
+        abortedAtStart: signal.aborted || startSignal?.aborted === true,
+        startSignal,
         outcome: 'pending',
         usage: null,
       }

@@ -2,7 +2,14 @@ import type { ModelEndpoint, ModelRequest } from '@assay/core'
 import { type StubLlm, startStubLlm } from '@assay/stub-llm'
 import { APICallError, RetryError } from 'ai'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createModelProvider } from './create-model-provider.js'
+import {
+  type CreateModelProviderOptions,
+  createModelProvider as createWithClient,
+} from './create-model-provider.js'
+
+/** Every test below runs through both clients: the direct Chat Completions one and the AI SDK. */
+const CLIENTS = ['direct', 'ai-sdk'] as const
+
 import { classifyError } from './failure.js'
 import { closedPort, startJsonServer } from './test-servers.js'
 
@@ -43,7 +50,12 @@ afterAll(async () => {
   await stub.close()
 })
 
-describe('failures against the stub are data, never exceptions', () => {
+describe.each(
+  CLIENTS,
+)('failures against the stub are data, never exceptions (%s client)', (client) => {
+  const createModelProvider = (endpoint: ModelEndpoint, options: CreateModelProviderOptions = {}) =>
+    createWithClient(endpoint, { ...options, client })
+
   it('500 → server_error, retryable', async () => {
     stub.configure({ faultFor: () => 'error500' })
     const result = await createModelProvider(endpoint()).generate(request, { signal: signal() })
@@ -138,7 +150,10 @@ describe('failures against the stub are data, never exceptions', () => {
   })
 })
 
-describe('HTTP statuses from a local server', () => {
+describe.each(CLIENTS)('HTTP statuses from a local server (%s client)', (client) => {
+  const createModelProvider = (endpoint: ModelEndpoint, options: CreateModelProviderOptions = {}) =>
+    createWithClient(endpoint, { ...options, client })
+
   const cases = [
     [401, 'auth', false],
     [403, 'auth', false],

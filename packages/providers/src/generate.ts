@@ -31,6 +31,7 @@ export async function generateWith(
   endpoint: ModelEndpoint,
   request: ModelRequest,
   signal: AbortSignal,
+  startSignal?: AbortSignal,
 ): Promise<Result<ModelAnswer, ModelFailure>> {
   const started = performance.now()
   const elapsed = () => Math.round(performance.now() - started)
@@ -38,8 +39,21 @@ export async function generateWith(
   const classify = (error: unknown) =>
     classifyError(error, { latencyMs: elapsed(), signals: attempt, secret: endpoint.apiKey })
   try {
-    // Nothing starts once the caller has stopped.
+    // Nothing starts once the caller has stopped. (The SDK writes the request a few turns of the
+    // event loop later; only the direct client checks the start signal at the socket.)
     if (signal.aborted) return { ok: false, error: classify(signal.reason) }
+    if (startSignal?.aborted)
+      return {
+        ok: false,
+        error: {
+          kind: 'cancelled',
+          retryable: false,
+          retryAfterMs: null,
+          status: null,
+          message: 'The request was cancelled',
+          latencyMs: elapsed(),
+        },
+      }
     const answer = await callModel(binding, endpoint, request, attempt.combined)
     return { ok: true, value: { ...answer, latencyMs: elapsed() } }
   } catch (error) {

@@ -1,7 +1,14 @@
 import type { ModelEndpoint, ModelProviderFactory, ModelRequest } from '@assay/core'
 import { MALFORMED_CONTENT, type StubLlm, startStubLlm } from '@assay/stub-llm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createModelProvider } from './create-model-provider.js'
+import {
+  type CreateModelProviderOptions,
+  createModelProvider as createWithClient,
+} from './create-model-provider.js'
+
+/** Every test below runs through both clients: the direct Chat Completions one and the AI SDK. */
+const CLIENTS = ['direct', 'ai-sdk'] as const
+
 import { recordingFetch, startJsonServer } from './test-servers.js'
 
 const JUDGE_SCHEMA = {
@@ -47,7 +54,10 @@ afterAll(async () => {
   await stub.close()
 })
 
-describe('openai-compatible provider', () => {
+describe.each(CLIENTS)('openai-compatible provider (%s client)', (client) => {
+  const createModelProvider = (endpoint: ModelEndpoint, options: CreateModelProviderOptions = {}) =>
+    createWithClient(endpoint, { ...options, client })
+
   it('is a ModelProviderFactory', () => {
     const factory: ModelProviderFactory = createModelProvider
     expect(typeof factory(endpoint('json')).generate).toBe('function')

@@ -1,7 +1,14 @@
 import type { ModelEndpoint, ModelRequest } from '@assay/core'
 import { type StubLlm, startStubLlm } from '@assay/stub-llm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createModelProvider } from './create-model-provider.js'
+import {
+  type CreateModelProviderOptions,
+  createModelProvider as createWithClient,
+} from './create-model-provider.js'
+
+/** Every test below runs through both clients: the direct Chat Completions one and the AI SDK. */
+const CLIENTS = ['direct', 'ai-sdk'] as const
+
 import { recordingFetch } from './test-servers.js'
 
 const SCHEMA = {
@@ -43,7 +50,10 @@ function endpoint(structuredOutput: ModelEndpoint['structuredOutput']): ModelEnd
   }
 }
 
-describe('openai provider (Chat Completions API)', () => {
+describe.each(CLIENTS)('openai provider (Chat Completions API) (%s client)', (client) => {
+  const createModelProvider = (endpoint: ModelEndpoint, options: CreateModelProviderOptions = {}) =>
+    createWithClient(endpoint, { ...options, client })
+
   it('posts to /chat/completions with a Bearer key and returns text with billed usage', async () => {
     const recorder = recordingFetch()
     const result = await createModelProvider(endpoint('json-schema'), {

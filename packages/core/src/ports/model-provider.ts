@@ -60,9 +60,15 @@ export type ModelFailure = {
 
 /** One model connection, ready to call. */
 export interface ModelProvider {
+  /**
+   * `signal` aborts the call while its answer has not started to arrive (an answer whose headers
+   * are in is still read, since the provider generated and billed it). `startSignal`, when given,
+   * is checked at the last moment before the request is sent (after connecting): once it has
+   * aborted nothing is sent and the call fails as `cancelled`.
+   */
   generate(
     request: ModelRequest,
-    options: { signal: AbortSignal },
+    options: { signal: AbortSignal; startSignal?: AbortSignal },
   ): Promise<Result<ModelAnswer, ModelFailure>>
 }
 
