@@ -3,6 +3,7 @@ import { exportCommand } from './commands/export.js'
 import { importCommand } from './commands/import.js'
 import { migrateCommand } from './commands/migrate.js'
 import { runCommand } from './commands/run.js'
+import { startCommand } from './commands/start.js'
 import { testCommand } from './commands/test.js'
 import { EXIT, exitCodeFor } from './exit-codes.js'
 import { type Io, processIo } from './io.js'
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   exportCommand(program, io, setCode)
   migrateCommand(program, io, setCode)
   runCommand(program, io, setCode)
+  startCommand(program, io, setCode)
   testCommand(program, io, setCode)
   try {
     await program.parseAsync([...argv])

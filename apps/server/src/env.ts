@@ -21,6 +21,26 @@ const EnvSchema = z.object({
   ASSAY_MAX_ATTEMPTS: positiveInt.max(20).default(4),
   /** How often a running run records it is alive; a run silent for 3× this is taken over. */
   ASSAY_RUN_HEARTBEAT_MS: positiveInt.default(2_000),
+  /** `assay start`: where the server listens. */
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4100),
+  ASSAY_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The address people open, for the printed sign-in link; defaults to http://HOST:PORT. */
+  ASSAY_PUBLIC_URL: z.url().optional(),
+  /** Create the first admin non-interactively (both or neither). */
+  ASSAY_ADMIN_EMAIL: z.string().optional(),
+  ASSAY_ADMIN_PASSWORD: z.string().optional(),
+  /** `0` skips the first-start sample project. */
+  ASSAY_SAMPLE_PROJECT: z.enum(['0', '1']).default('1'),
+  /** `1` marks cookies Secure (when served behind HTTPS). */
+  ASSAY_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
+  /** Largest OTLP trace body in bytes. */
+  ASSAY_TRACES_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /** Model connections created on start when set. */
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  /** Where a local Ollama is looked for on start; `off` disables the probe. */
+  ASSAY_OLLAMA_URL: z.string().default('http://127.0.0.1:11434'),
 })
 
 export type AssayConfig = {
@@ -29,6 +49,20 @@ export type AssayConfig = {
   secretKeyFile: string | undefined
   importLimits: ImportLimits
   engine: { requestTimeoutMs: number; maxAttempts: number; heartbeatMs: number }
+  server: ServerConfig
+}
+
+export type ServerConfig = {
+  port: number
+  host: string
+  publicUrl: string | undefined
+  admin: { email: string; password: string } | undefined
+  sampleProject: boolean
+  secureCookies: boolean
+  maxTraceBytes: number
+  openai: { apiKey: string; baseUrl: string | undefined } | undefined
+  anthropicApiKey: string | undefined
+  ollamaUrl: string | undefined
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AssayConfig {
@@ -56,5 +90,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.ASSAY_MAX_ATTEMPTS,
       heartbeatMs: e.ASSAY_RUN_HEARTBEAT_MS,
     },
+    server: {
+      port: e.PORT,
+      host: e.ASSAY_HOST,
+      publicUrl: e.ASSAY_PUBLIC_URL,
+      admin: adminOf(e.ASSAY_ADMIN_EMAIL, e.ASSAY_ADMIN_PASSWORD),
+      sampleProject: e.ASSAY_SAMPLE_PROJECT === '1',
+      secureCookies: e.ASSAY_SECURE_COOKIES === '1',
+      maxTraceBytes: e.ASSAY_TRACES_MAX_BYTES,
+      openai: e.OPENAI_API_KEY
+        ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL }
+        : undefined,
+      anthropicApiKey: e.ANTHROPIC_API_KEY || undefined,
+      ollamaUrl: e.ASSAY_OLLAMA_URL === 'off' ? undefined : e.ASSAY_OLLAMA_URL,
+    },
   }
+}
+
+function adminOf(email: string | undefined, password: string | undefined): ServerConfig['admin'] {
+  if (!email && !password) return undefined
+  if (!email || !password) {
+    throw new AssayError(
+      'invalid_input',
+      'environment variables ASSAY_ADMIN_EMAIL and ASSAY_ADMIN_PASSWORD go together: set both or neither',
+    )
+  }
+  if (password.length < 8) {
+    throw new AssayError(
+      'invalid_input',
+      'environment variable ASSAY_ADMIN_PASSWORD: at least 8 characters',
+    )
+  }
+  return { email, password }
 }

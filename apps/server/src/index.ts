@@ -24,3 +24,4 @@ export {
   testEvaluationFileColumn,
 } from './evaluation-as-code/run-evaluation-file.js'
 export { createServices, type Services } from './services.js'
+export { type RunningServer, SHUTDOWN_REASON, type StartOptions, startServer } from './start.js'

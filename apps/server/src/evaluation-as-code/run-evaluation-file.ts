@@ -49,19 +49,32 @@ export type RunFileOptions = {
   onEvent?: RunEventListener
 }
 
+/**
+ * Reads and applies an evaluation file: the project, the evaluation (its dataset imported when it
+ * has no rows), the connections and the columns. Nothing runs.
+ */
+export async function prepareEvaluationFile(
+  services: Services,
+  path: string,
+  env: Record<string, string | undefined>,
+): Promise<{ file: EvaluationFile; applied: AppliedEvaluation }> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new AssayError('invalid_input', `cannot read ${path}`)
+  })
+  const file = parseEvaluationFile(text, env, path)
+  const target = await ensureEvaluation(services, file, dirname(resolve(path)))
+  return { file, applied: await applyEvaluationFile(services.repos, file, target) }
+}
+
 /** `assay run`: applies an evaluation file, imports its dataset on the first run, runs, summarises. */
 export async function runEvaluationFile(
   services: Services,
   path: string,
   options: RunFileOptions,
 ): Promise<RunSummary> {
-  const text = await readFile(path, 'utf8').catch(() => {
-    throw new AssayError('invalid_input', `cannot read ${path}`)
-  })
-  const file = parseEvaluationFile(text, options.env, path)
+  const { file, applied } = await prepareEvaluationFile(services, path, options.env)
   const { repos, engine } = services
-  const target = await ensureEvaluation(services, file, dirname(resolve(path)))
-  const applied = await applyEvaluationFile(repos, file, target)
+  const target = applied
 
   let run: Run
   if (options.resumeRunId) {

@@ -36,7 +36,7 @@ function validationError(
  * The HTTP app: every route under /api/v1 with its access rule, the OpenAPI document, errors as
  * `{"error":{"code","message"}}`. Built from services so tests call it in process.
  */
-export function createApp(deps: RouteDeps, extra: { register?: (app: App) => void } = {}): App {
+export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void } = {}): App {
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -101,7 +101,6 @@ export function createApp(deps: RouteDeps, extra: { register?: (app: App) => voi
   registerUserRoutes(app, deps)
   registerTokenRoutes(app, deps)
   registerProjectRoutes(app, deps)
-  extra.register?.(app)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',
@@ -123,5 +122,6 @@ export function createApp(deps: RouteDeps, extra: { register?: (app: App) => voi
         'Every route declares who may call it in `x-assay-access`: public, user (signed in), instance-admin, or a project role (viewer < editor < admin) on the resource named by the path.',
     },
   })
+  extra.after?.(app)
   return app
 }

@@ -1,5 +1,6 @@
 import type { ApiToken, AssayError, ProjectRole, Session, User } from '@assay/core'
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { RunWorker } from '../run-worker.js'
 import type { Services } from '../services.js'
 import type { Throttle } from './auth/throttle.js'
 import type { RunEventHub } from './run-event-hub.js'
@@ -44,5 +45,7 @@ export type RouteDeps = {
   services: Services
   throttle: Throttle
   hub: RunEventHub
+  /** Executes runs started through the API. */
+  worker: RunWorker
   options: HttpOptions
 }

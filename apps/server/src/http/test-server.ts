@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ProjectRole, User } from '@assay/core'
 import { loadConfig } from '../env.js'
+import { createRunWorker } from '../run-worker.js'
 import { createServices, type Services } from '../services.js'
 import { createApp } from './app.js'
 import { newSecret } from './auth/secrets.js'
@@ -55,9 +56,11 @@ export async function makeTestServer(
     services,
     throttle: createThrottle(),
     hub,
+    worker: createRunWorker(services.engine),
     options: { ...DEFAULT_HTTP_OPTIONS, ...options.http },
   }
   const app = createApp(deps)
+  const worker = deps.worker
   const { repos, clock } = services
 
   return {
@@ -103,8 +106,9 @@ export async function makeTestServer(
         if (method !== 'GET') h['x-csrf-token'] = caller.csrf
       }
       if (caller.kind === 'token') h.authorization = `Bearer ${caller.token}`
-      let payload: BodyInit | undefined
-      if (body instanceof Uint8Array || typeof body === 'string') payload = body as BodyInit
+      let payload: RequestInit['body']
+      if (body instanceof Uint8Array || typeof body === 'string')
+        payload = body as RequestInit['body']
       else if (body !== undefined) {
         payload = JSON.stringify(body)
         h['content-type'] ??= 'application/json'
@@ -112,6 +116,7 @@ export async function makeTestServer(
       return app.request(path, { method, headers: h, body: payload })
     },
     async close() {
+      await worker.idle()
       hub.close()
       await services.close()
     },
