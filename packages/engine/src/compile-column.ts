@@ -32,7 +32,7 @@ import {
   judgeWithReask,
   resolveParameters,
 } from './judges/index.js'
-import { callModel } from './model-caller.js'
+import { type AnswerCache, callModel } from './model-caller.js'
 import { columnInputs, isRunnableColumn } from './plan.js'
 import { DEFAULT_RETRY_POLICY } from './scheduler/backoff.js'
 import type { ConnectionLimiter } from './scheduler/connection-limiter.js'
@@ -49,6 +49,8 @@ export type CellEnv = {
   inflight: Map<string, Promise<Result<ModelAnswer, ModelFailure>>>
   acc: CellAccumulator
   cacheEnabled: boolean
+  /** Where answers are looked up and kept when the cache is on (the engine's writer). */
+  cache: AnswerCache
   limiter: ConnectionLimiter | null
   mayStart: (estimatedTokens: number) => string | null
   onBackoff: (info: { attempt: number; delayMs: number; failure: ModelFailure }) => void
@@ -447,7 +449,7 @@ function callContext(
     clock: deps.clock,
     random: deps.random,
     hash: deps.hash,
-    cache: env.cacheEnabled ? deps.repos.modelCache : null,
+    cache: env.cacheEnabled ? env.cache : null,
     inflight: env.inflight,
     signal: env.signal,
     requestSignal: env.requestSignal,

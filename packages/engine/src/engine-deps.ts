@@ -8,6 +8,7 @@ import type {
   Repositories,
 } from '@assay/core'
 import type { RunEventListener } from './events.js'
+import type { WriterOptions } from './result-writer.js'
 
 /** A model connection ready to call: its settings and a provider holding its opened key. */
 export type ResolvedConnection = { connection: Connection; provider: ModelProvider }
@@ -47,6 +48,8 @@ export type EngineDeps = {
   /** Hex SHA-256 of a text (cache keys and prompt hashes). */
   hash: (text: string) => string
   options?: Partial<EngineOptions>
+  /** How results are batched into transactions (group commit); defaults suit SQLite and Postgres. */
+  writer?: WriterOptions
 }
 
 export type { RunEventListener }

@@ -1,7 +1,7 @@
 import type {
+  CachedAnswer,
   Clock,
   ModelAnswer,
-  ModelCacheRepository,
   ModelFailure,
   ModelParams,
   ModelRequest,
@@ -13,6 +13,13 @@ import { type RetryPolicy, retryDelay } from './scheduler/backoff.js'
 import type { ConnectionLimiter, Permit } from './scheduler/connection-limiter.js'
 import { withRetries } from './scheduler/with-retries.js'
 
+/** Stored answers by request key (the engine's writer: reads see answers not yet flushed). */
+export type AnswerCache = {
+  cached(key: string): Promise<CachedAnswer | undefined>
+  /** Keeps an answer for reuse; written with the next batch, best effort. */
+  cacheAnswer(key: string, answer: CachedAnswer): void
+}
+
 export type CallContext = {
   target: ResolvedConnection
   limiter: ConnectionLimiter
@@ -22,7 +29,7 @@ export type CallContext = {
   clock: Clock
   random: () => number
   hash: (text: string) => string
-  cache: ModelCacheRepository | null
+  cache: AnswerCache | null
   /** Identical requests now in flight: a second one waits for the first instead of paying again. */
   inflight: Map<string, Promise<Result<ModelAnswer, ModelFailure>>>
   /** Aborted at a stop: no request may start after it. */
@@ -79,7 +86,7 @@ export async function callModel(
   acc.promptHash ??= key
   acc.model = connection.model
   if (!ctx.cache) return send(key, full, ctx, acc)
-  const hit = await ctx.cache.get(key)
+  const hit = await ctx.cache.cached(key)
   if (hit) {
     acc.cached = true
     return { ok: true, value: cachedAnswer(hit.text) }
@@ -161,14 +168,12 @@ async function send(
     ctx.onGeneration(usage)
     // NUL cannot be stored (PostgreSQL text); such an answer is simply not cached.
     if (ctx.cache && !result.value.text.includes('\u0000')) {
-      await ctx.cache
-        .put(key, {
-          text: result.value.text,
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-          model: connection.model,
-        })
-        .catch(() => {})
+      ctx.cache.cacheAnswer(key, {
+        text: result.value.text,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        model: connection.model,
+      })
     }
   }
   return result

@@ -152,6 +152,59 @@ describe('a complete run', () => {
     expect(results.reduce((sum, r) => sum + (r.cost ?? 0), 0)).toBeCloseTo(expectedCost, 12)
   })
 
+  it('writes results in batches (group commit), each batch before the run is completed', async () => {
+    const h = createHarness({ clock: createTestClock() })
+    const provider = createFakeProvider({
+      clock: h.clock,
+      reply: (request) =>
+        isJudge(request)
+          ? { text: judgeAnswer(4, 'fine'), delayMs: 2, ...JUDGE_USAGE }
+          : { text: '?' },
+      seq: h.seq,
+    })
+    const connection = await h.addConnection(provider, { limits: { concurrency: 32 } })
+    const rows = 300
+    const dataset = await createDataset(
+      h.repos,
+      ['output'],
+      Array.from({ length: rows }, (_, i) => [`answer ${i}`]),
+    )
+    await h.repos.columns.add({
+      evaluationId: dataset.evaluation.id,
+      name: 'coherence',
+      config: evaluatorConfig(
+        'coherence',
+        { output: dataColumn(dataset, 'output').id },
+        { connectionId: connection.id },
+      ),
+    })
+    const batches: number[] = []
+    const putMany = h.repos.cellResults.putMany.bind(h.repos.cellResults)
+    h.repos.cellResults.putMany = async (results) => {
+      batches.push(results.length)
+      return putMany(results)
+    }
+    let putsAfterEnd = 0
+    h.engine.subscribe((event) => {
+      if (event.type === 'status' && event.run.status === 'completed')
+        putsAfterEnd = -batches.length
+    })
+    const created = await h.engine.createRun({
+      evaluationId: dataset.evaluation.id,
+      scope: { mode: 'all', columnIds: null, rowIds: null },
+      startedBy: null,
+    })
+    const run = await h.engine.execute(created.id)
+    putsAfterEnd += batches.length
+    expect(run.status).toBe('completed')
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(rows)
+    // Answers landing in the same turn of the event loop share a transaction.
+    expect(batches.length).toBeLessThan(rows / 4)
+    expect(putsAfterEnd).toBe(0)
+    expect(await h.repos.cellResults.countForRun(run.id)).toBe(rows)
+    expect(run.tokensIn).toBe(rows * JUDGE_USAGE.inputTokens)
+  })
+
   it('leaves the cost unknown (null, never 0) when the connection has no price', async () => {
     const { h, provider, dataset } = await setupCompleteRun({
       inputPerMillion: null,

@@ -19,6 +19,7 @@ import { type CompiledColumn, compileColumns } from './compile-column.js'
 import { DEFAULT_ENGINE_OPTIONS, type EngineDeps, type EngineOptions } from './engine-deps.js'
 import type { BackoffState, CellCounts, RunEvent, RunEventListener, RunProgress } from './events.js'
 import { orderColumns } from './plan.js'
+import { ResultWriter } from './result-writer.js'
 import { RunControl } from './run-registry.js'
 import { type ConnectionLimiter, createConnectionLimiter } from './scheduler/connection-limiter.js'
 import { runPool } from './scheduler/task-pool.js'
@@ -94,6 +95,8 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
   const active = new Map<string, ActiveRun>()
   const limiters = new Map<string, ConnectionLimiter>()
   const inflight = new Map<string, Promise<Result<ModelAnswer, ModelFailure>>>()
+  // Results and cached answers of every run here, written in batches (group commit).
+  const writer = new ResultWriter(repos, deps.writer)
 
   const emit = (event: RunEvent) => {
     for (const listener of listeners) {
@@ -365,6 +368,8 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
         { concurrency, signal: control.signal },
       )
 
+      // Every cell awaited its batch already; this writes what is left (cached answers).
+      await writer.flush()
       // A stop closes the gate before its state change is stored: wait for that write.
       await state.stopStored
       run = (await repos.runs.get(runId)) as Run
@@ -476,6 +481,7 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
                 inflight,
                 acc,
                 cacheEnabled: evaluation.cacheEnabled,
+                cache: writer,
                 limiter: compiled.connection
                   ? limiterFor(
                       compiled.connection.connection.id,
@@ -575,30 +581,35 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
           }
           if (typeof result.value === 'string') result.value = stripNul(result.value)
           if (result.explanation !== null) result.explanation = stripNul(result.explanation)
-          const stored = await repos.cellResults.put(result)
+          // The contexts half of a RAG endpoint is stored too (in the same batch), with no usage
+          // of its own, so the table shows it and later or resumed runs read it like any
+          // generated value.
+          const extras =
+            outcome.status === 'done'
+              ? (outcome.extra ?? []).map((extra) =>
+                  writer.put({
+                    ...result,
+                    columnId: extra.columnId,
+                    value: stripNul(extra.value),
+                    pass: null,
+                    explanation: null,
+                    raw: null,
+                    tokensIn: 0,
+                    tokensOut: 0,
+                    cost: 0,
+                    latencyMs: 0,
+                    attempts: 0,
+                  }),
+                )
+              : []
+          const stored = await writer.put(result)
+          await Promise.all(extras)
           if (!stored) return
           if (outcome.status === 'done') {
             state.progress.cells.done++
             if (acc.cached) state.progress.cells.cached++
             values.set(columnId, String(outcome.value))
-            for (const extra of outcome.extra ?? []) {
-              values.set(extra.columnId, extra.value)
-              // The contexts half of a RAG endpoint is stored too, with no usage of its own, so
-              // the table shows it and later or resumed runs read it like any generated value.
-              await repos.cellResults.put({
-                ...result,
-                columnId: extra.columnId,
-                value: stripNul(extra.value),
-                pass: null,
-                explanation: null,
-                raw: null,
-                tokensIn: 0,
-                tokensOut: 0,
-                cost: 0,
-                latencyMs: 0,
-                attempts: 0,
-              })
-            }
+            for (const extra of outcome.extra ?? []) values.set(extra.columnId, extra.value)
           } else state.progress.cells.error++
           emit({ type: 'cell', runId: state.run.id, result, columnName: compiled.column.name })
         }),
@@ -784,6 +795,7 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
           inflight: new Map(),
           acc,
           cacheEnabled: false,
+          cache: writer,
           limiter:
             compiled.connection && limits
               ? limiterFor(compiled.connection.connection.id, limits)

@@ -134,6 +134,14 @@ export interface CellResultRepository {
    * key already exists.
    */
   put(result: CellResult): Promise<boolean>
+  /**
+   * `put` for a batch, in one transaction (the engine's group commit): each result is stored
+   * once per (run, row, column) and the usage of those stored is added to their runs' totals in
+   * that same transaction. Returns, in order, whether each was stored: false when its key
+   * already existed or came earlier in the batch. All or nothing: an invalid result, or one
+   * whose run, row or column does not exist, fails the whole batch and stores none of it.
+   */
+  putMany(results: readonly CellResult[]): Promise<boolean[]>
   get(runId: string, rowId: string, columnId: string): Promise<CellResult | undefined>
   listForRun(runId: string, options?: { columnId?: string }): Promise<CellResult[]>
   /** This run's results for the given rows (any order), for planning a resumed run page by page. */
@@ -160,6 +168,8 @@ export interface ModelCacheRepository {
   get(key: string): Promise<CachedAnswer | undefined>
   /** Keeps the first answer stored for a key; a second put for the same key changes nothing. */
   put(key: string, answer: CachedAnswer): Promise<void>
+  /** `put` for a batch, in one transaction; the first answer for a key (stored or in the batch) stays. */
+  putMany(entries: readonly { key: string; answer: CachedAnswer }[]): Promise<void>
 }
 
 export interface ConnectionRepository {

@@ -4,9 +4,9 @@ import {
   type CellResultRepository,
   CellResultSchema,
 } from '@assay/core'
-import type { Selectable } from 'kysely'
+import { CompiledQuery, type Selectable } from 'kysely'
 import { translateWrite } from '../db-errors.js'
-import type { CellResultsTable } from '../schema.js'
+import type { CellResultsTable, Dialect } from '../schema.js'
 import type { SqlDeps } from '../sql-deps.js'
 import { checkNoNul, parseInput } from './sql-checks.js'
 import { rowIdOf, rowKeyOf } from './sql-row-id.js'
@@ -17,6 +17,10 @@ const IDS_PER_QUERY = 500
 /** The distinct row keys of `rowIds`; ids that cannot name a row are left out. */
 function rowKeysOf(rowIds: readonly string[]): number[] {
   return [...new Set(rowIds)].map(rowKeyOf).filter((k): k is number => k !== undefined)
+}
+
+function cellKey(runId: string, columnId: string, rowKey: number): string {
+  return `${runId}\u0000${columnId}\u0000${rowKey}`
 }
 
 function chunksOf<T>(items: readonly T[], size: number): T[][] {
@@ -63,76 +67,212 @@ function texts(result: CellResult): (string | null)[] {
   ]
 }
 
+/** The columns a result is inserted with, in the order of `insertParams`. */
+const INSERT_COLUMNS = [
+  'run_id',
+  'column_id',
+  'row_id',
+  'status',
+  'value_num',
+  'value_text',
+  'pass',
+  'explanation',
+  'raw',
+  'tokens_in',
+  'tokens_out',
+  'cost',
+  'latency_ms',
+  'attempts',
+  'error',
+  'model',
+  'prompt_hash',
+  'cached',
+  'finished_at',
+] as const
+
+/**
+ * Rows per multi-row INSERT: a batch is cut greedily into these sizes, so only four statement
+ * texts per dialect exist (each prepared once) whatever the batch sizes are.
+ */
+const INSERT_SIZES = [64, 16, 4, 1] as const
+
+const sqlCache = new Map<string, string>()
+
+/** `insert … values (…) × rows on conflict do nothing returning` the keys actually inserted. */
+function insertSql(dialect: Dialect, rows: number): string {
+  const cacheKey = `insert:${dialect}:${rows}`
+  let text = sqlCache.get(cacheKey)
+  if (text === undefined) {
+    const width = INSERT_COLUMNS.length
+    const tuples: string[] = []
+    for (let r = 0; r < rows; r++) {
+      const marks = INSERT_COLUMNS.map((_, c) =>
+        dialect === 'postgres' ? `$${r * width + c + 1}` : '?',
+      )
+      tuples.push(`(${marks.join(', ')})`)
+    }
+    text =
+      `insert into "cell_results" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ` +
+      `${tuples.join(', ')} on conflict ("run_id", "column_id", "row_id") do nothing ` +
+      'returning "run_id", "column_id", "row_id"'
+    sqlCache.set(cacheKey, text)
+  }
+  return text
+}
+
+/** Adds a batch's usage to one run; `cost`: add a known sum, make it unknown, or leave it. */
+function addUsageSql(dialect: Dialect, cost: 'add' | 'unknown' | 'keep'): string {
+  const cacheKey = `usage:${dialect}:${cost}`
+  let text = sqlCache.get(cacheKey)
+  if (text === undefined) {
+    const mark = (n: number) => (dialect === 'postgres' ? `$${n}` : '?')
+    const costSet =
+      cost === 'add'
+        ? `, "cost" = "cost" + ${mark(3)}`
+        : cost === 'unknown'
+          ? ', "cost" = null'
+          : ''
+    const idMark = mark(cost === 'add' ? 4 : 3)
+    text =
+      `update "runs" set "tokens_in" = "tokens_in" + ${mark(1)}, ` +
+      `"tokens_out" = "tokens_out" + ${mark(2)}${costSet} where "id" = ${idMark}`
+    sqlCache.set(cacheKey, text)
+  }
+  return text
+}
+
+function pushInsertParams(params: unknown[], result: CellResult, rowKey: number): void {
+  params.push(
+    result.runId,
+    result.columnId,
+    rowKey,
+    result.status,
+    typeof result.value === 'number' ? result.value : null,
+    typeof result.value === 'string' ? result.value : null,
+    result.pass === null ? null : result.pass ? 1 : 0,
+    result.explanation,
+    result.raw,
+    result.tokensIn,
+    result.tokensOut,
+    result.cost,
+    result.latencyMs,
+    result.attempts,
+    result.error === null ? null : JSON.stringify(result.error),
+    result.model,
+    result.promptHash,
+    result.cached ? 1 : 0,
+    result.finishedAt,
+  )
+}
+
+/** A batch's usage of one run, summed over the results actually inserted. */
+type RunUsage = {
+  tokensIn: number
+  tokensOut: number
+  cost: number
+  known: boolean
+  unknown: boolean
+}
+
 /**
  * Cell results, written once per (run, column, row): the insert does nothing on a clash, and
- * only an insert that happened adds its usage to the run, in the same transaction. Under
- * concurrent puts of one key, Postgres makes the later insert wait for the first to commit and
- * then skip; SQLite runs them one after the other.
+ * only what was inserted adds its usage to the run, in the same transaction. A batch (`putMany`,
+ * the engine's group commit) is a few multi-row INSERTs plus one UPDATE per run, in one
+ * transaction, with statement texts written here once (no query builder on this hot path).
+ * Under concurrent puts of one key, Postgres makes the later insert wait for the first to commit
+ * and then skip; SQLite runs them one after the other.
  */
 export function createSqlCellResultRepository(deps: SqlDeps): CellResultRepository {
-  const { db } = deps
+  const { db, dialect } = deps
 
-  return {
-    async put(input) {
+  async function putMany(inputs: readonly CellResult[]): Promise<boolean[]> {
+    if (inputs.length === 0) return []
+    // Every check before anything is written: a batch is all or nothing.
+    const results: CellResult[] = []
+    const rowKeys: number[] = []
+    for (const input of inputs) {
       const result = parseInput(CellResultSchema, input, 'cell result')
       checkNoNul('a cell result', texts(result))
       const rowKey = rowKeyOf(result.rowId)
       if (rowKey === undefined)
         throw new AssayError('not_found', `row ${result.rowId} does not exist`)
-      return translateWrite(
-        () =>
-          db.transaction().execute(async (trx) => {
-            const inserted = await trx
-              .insertInto('cell_results')
-              .values({
-                run_id: result.runId,
-                column_id: result.columnId,
-                row_id: rowKey,
-                status: result.status,
-                value_num: typeof result.value === 'number' ? result.value : null,
-                value_text: typeof result.value === 'string' ? result.value : null,
-                pass: result.pass === null ? null : result.pass ? 1 : 0,
-                explanation: result.explanation,
-                raw: result.raw,
-                tokens_in: result.tokensIn,
-                tokens_out: result.tokensOut,
-                cost: result.cost,
-                latency_ms: result.latencyMs,
-                attempts: result.attempts,
-                error: result.error === null ? null : JSON.stringify(result.error),
-                model: result.model,
-                prompt_hash: result.promptHash,
-                cached: result.cached ? 1 : 0,
-                finished_at: result.finishedAt,
-              })
-              .onConflict((oc) => oc.columns(['run_id', 'column_id', 'row_id']).doNothing())
-              .executeTakeFirst()
-            if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false
-            const tokens = result.tokensIn + result.tokensOut
+      results.push(result)
+      rowKeys.push(rowKey)
+    }
+    // A key repeated in the batch: only its first result is sent.
+    const keys = results.map((r, i) => cellKey(r.runId, r.columnId, rowKeys[i] as number))
+    const first = new Map<string, number>()
+    const sent: number[] = []
+    keys.forEach((key, i) => {
+      if (first.has(key)) return
+      first.set(key, i)
+      sent.push(i)
+    })
+    return translateWrite(
+      () =>
+        db.transaction().execute(async (trx) => {
+          const inserted = new Set<string>()
+          let at = 0
+          while (at < sent.length) {
+            const left = sent.length - at
+            const size = INSERT_SIZES.find((n) => n <= left) as number
+            const params: unknown[] = []
+            for (let j = at; j < at + size; j++) {
+              const i = sent[j] as number
+              pushInsertParams(params, results[i] as CellResult, rowKeys[i] as number)
+            }
+            const { rows } = await trx.executeQuery<{
+              run_id: string
+              column_id: string
+              row_id: number | string
+            }>(CompiledQuery.raw(insertSql(dialect, size), params))
+            for (const row of rows)
+              inserted.add(cellKey(row.run_id, row.column_id, Number(row.row_id)))
+            at += size
+          }
+          const stored = keys.map((key, i) => first.get(key) === i && inserted.has(key))
+          // The usage of what was inserted, per run: one UPDATE each.
+          const usage = new Map<string, RunUsage>()
+          results.forEach((result, i) => {
+            if (!stored[i]) return
+            let u = usage.get(result.runId)
+            if (!u) {
+              u = { tokensIn: 0, tokensOut: 0, cost: 0, known: false, unknown: false }
+              usage.set(result.runId, u)
+            }
+            u.tokensIn += result.tokensIn
+            u.tokensOut += result.tokensOut
             // A known cost adds up (NULL + x stays NULL: unknown stays unknown); a result that
             // used tokens at an unknown price makes the run's cost unknown.
-            const cost = result.cost
-            await trx
-              .updateTable('runs')
-              .set((eb) => ({
-                tokens_in: eb('tokens_in', '+', result.tokensIn),
-                tokens_out: eb('tokens_out', '+', result.tokensOut),
-                ...(cost !== null
-                  ? { cost: eb('cost', '+', cost) }
-                  : tokens > 0
-                    ? { cost: null }
-                    : {}),
-              }))
-              .where('id', '=', result.runId)
-              .execute()
-            return true
-          }),
-        {
-          conflict: 'this cell result clashes with another one',
-          notFound: 'the run, row or column of this cell result does not exist',
-        },
-      )
+            if (result.cost !== null) {
+              u.cost += result.cost
+              u.known = true
+            } else if (result.tokensIn + result.tokensOut > 0) u.unknown = true
+          })
+          for (const [runId, u] of usage) {
+            const mode = u.unknown ? 'unknown' : u.known ? 'add' : 'keep'
+            const params =
+              mode === 'add'
+                ? [u.tokensIn, u.tokensOut, u.cost, runId]
+                : [u.tokensIn, u.tokensOut, runId]
+            await trx.executeQuery(CompiledQuery.raw(addUsageSql(dialect, mode), params))
+          }
+          return stored
+        }),
+      {
+        conflict: 'this cell result clashes with another one',
+        notFound: 'the run, row or column of this cell result does not exist',
+      },
+    )
+  }
+
+  return {
+    async put(input) {
+      const [stored] = await putMany([input])
+      return stored === true
     },
+
+    putMany,
 
     async get(runId, rowId, columnId) {
       const rowKey = rowKeyOf(rowId)

@@ -216,6 +216,128 @@ export function describeCellResultContract(make: MakeHarness): void {
       expect(await repos.cellResults.countForRun(s.run.id)).toBe(20)
     })
 
+    it('stores a batch in one call, in order, adding its usage once', async () => {
+      const s = await setup(5)
+      expect(await repos.cellResults.putMany([])).toEqual([])
+      const earlier = result(s, 0)
+      expect(await repos.cellResults.put(earlier)).toBe(true)
+      const batch = [
+        result(s, 1, { tokensIn: 3, tokensOut: 2, cost: 0.125 }),
+        result(s, 0, { value: 1, tokensIn: 999, tokensOut: 999, cost: 9 }), // already stored
+        result(s, 2, { columnId: s.generator.id, value: 'text', tokensIn: 5, tokensOut: 1 }),
+        result(s, 1, { value: 2, tokensIn: 777, tokensOut: 777, cost: 7 }), // earlier in the batch
+        result(s, 3, {
+          status: 'error',
+          value: null,
+          pass: null,
+          cost: 0,
+          tokensIn: 0,
+          tokensOut: 0,
+        }),
+      ]
+      expect(await repos.cellResults.putMany(batch)).toEqual([true, false, true, false, true])
+      expect(await repos.cellResults.get(s.run.id, earlier.rowId, s.judge.id)).toEqual(earlier)
+      expect(await repos.cellResults.get(s.run.id, s.rows[1]!.id, s.judge.id)).toEqual(batch[0])
+      expect(await repos.cellResults.get(s.run.id, s.rows[2]!.id, s.generator.id)).toEqual(batch[2])
+      expect(await repos.runs.get(s.run.id)).toMatchObject({
+        tokensIn: 100 + 3 + 5,
+        tokensOut: 20 + 2 + 1,
+        cost: 0.25 + 0.125 + 0.25,
+      })
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(4)
+    })
+
+    it('adds a batch spanning several runs to each run, and keeps an unknown cost unknown', async () => {
+      const s = await setup(3)
+      const { id: _id, ...draft } = s.run
+      const other = await repos.runs.create({ ...draft, tokensIn: 0, tokensOut: 0, cost: 0 })
+      const batch = [
+        result(s, 0, { tokensIn: 1, tokensOut: 1, cost: 0.5 }),
+        result(s, 0, { runId: other.id, tokensIn: 2, tokensOut: 2, cost: 0.5 }),
+        result(s, 1, { runId: other.id, tokensIn: 0, tokensOut: 4, cost: null }),
+        result(s, 2, { runId: other.id, tokensIn: 8, tokensOut: 0, cost: 0.25 }),
+        // No tokens and no price: the first run's cost stays known.
+        result(s, 1, { tokensIn: 0, tokensOut: 0, cost: null }),
+      ]
+      expect(await repos.cellResults.putMany(batch)).toEqual([true, true, true, true, true])
+      expect(await repos.runs.get(s.run.id)).toMatchObject({ tokensIn: 1, tokensOut: 1, cost: 0.5 })
+      expect(await repos.runs.get(other.id)).toMatchObject({
+        tokensIn: 10,
+        tokensOut: 6,
+        cost: null,
+      })
+    })
+
+    it('stores a large batch (statement sizes and id lists are chunked)', async () => {
+      const s = await setup(700)
+      const batch = s.rows.flatMap((_, i) => [
+        result(s, i, { value: i % 5, tokensIn: 1, tokensOut: 2, cost: 0.125 }),
+        ...(i % 3 === 0
+          ? [
+              result(s, i, {
+                columnId: s.generator.id,
+                value: `out ${i}`,
+                tokensIn: 1,
+                tokensOut: 0,
+              }),
+            ]
+          : []),
+      ])
+      const stored = await repos.cellResults.putMany(batch)
+      expect(stored.every((x) => x)).toBe(true)
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(batch.length)
+      const listed = await repos.cellResults.listForRun(s.run.id)
+      expect([...listed].sort(byKey)).toEqual([...batch].sort(byKey))
+      const generated = batch.filter((r) => r.columnId === s.generator.id).length
+      expect(await repos.runs.get(s.run.id)).toMatchObject({
+        tokensIn: 700 + generated,
+        tokensOut: 1400,
+      })
+      // Once more: every one of them is already there.
+      expect((await repos.cellResults.putMany(batch)).some((x) => x)).toBe(false)
+      expect((await repos.runs.get(s.run.id))?.tokensIn).toBe(700 + generated)
+    })
+
+    it('stores nothing of a batch holding an invalid result or a missing row', async () => {
+      const s = await setup(3)
+      const good = result(s, 0)
+      await expectCode(
+        repos.cellResults.putMany([good, result(s, 1, { tokensIn: -1 })]),
+        'invalid_input',
+      )
+      await expectCode(
+        repos.cellResults.putMany([good, result(s, 1, { raw: 'a\u0000b' })]),
+        'invalid_input',
+      )
+      await expectCode(
+        repos.cellResults.putMany([good, result(s, 1, { rowId: 'nope' })]),
+        'not_found',
+      )
+      await expectCode(
+        repos.cellResults.putMany([good, result(s, 2, { runId: 'run_missing' })]),
+        'not_found',
+      )
+      await expectCode(
+        repos.cellResults.putMany([good, result(s, 2, { columnId: 'col_missing' })]),
+        'not_found',
+      )
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(0)
+      expect(await repos.runs.get(s.run.id)).toMatchObject({ tokensIn: 0, tokensOut: 0, cost: 0 })
+    })
+
+    it('counts each cell once under concurrent, overlapping batches', async () => {
+      const s = await setup(12)
+      const batches = Array.from({ length: 6 }, (_, b) =>
+        s.rows
+          .filter((_, i) => (i + b) % 2 === 0 || i === b)
+          .map((row) => ({ ...result(s, s.rows.indexOf(row), { tokensIn: 2, tokensOut: 1 }) })),
+      )
+      const outcomes = await Promise.all(batches.map((batch) => repos.cellResults.putMany(batch)))
+      expect(outcomes.flat().filter((x) => x).length).toBe(12)
+      expect(await repos.cellResults.countForRun(s.run.id)).toBe(12)
+      expect(await repos.runs.get(s.run.id)).toMatchObject({ tokensIn: 24, tokensOut: 12 })
+    })
+
     it('makes the run cost unknown once a result used tokens at an unknown price', async () => {
       const s = await setup(4)
       await repos.cellResults.put(result(s, 0, { cost: 0.5 }))

@@ -78,6 +78,42 @@ export function describeModelCacheContract(make: MakeHarness): void {
       }
     })
 
+    it('stores a batch, keeping the first answer for a key (stored or earlier in the batch)', async () => {
+      const stored = newKey()
+      await repos.modelCache.put(stored, answer({ text: 'kept' }))
+      const a = newKey()
+      const b = newKey()
+      await repos.modelCache.putMany([])
+      await repos.modelCache.putMany([
+        { key: a, answer: answer({ text: 'a first' }) },
+        { key: stored, answer: answer({ text: 'not kept' }) },
+        { key: b, answer: answer({ text: 'b', outputTokens: 0 }) },
+        { key: a, answer: answer({ text: 'a second' }) },
+      ])
+      expect(await repos.modelCache.get(stored)).toEqual(answer({ text: 'kept' }))
+      expect(await repos.modelCache.get(a)).toEqual(answer({ text: 'a first' }))
+      expect(await repos.modelCache.get(b)).toEqual(answer({ text: 'b', outputTokens: 0 }))
+      const many = Array.from({ length: 300 }, (_, i) => ({
+        key: newKey(),
+        answer: answer({ text: `answer ${i}` }),
+      }))
+      await repos.modelCache.putMany(many)
+      for (const { key, answer: expected } of [many[0]!, many[150]!, many[299]!])
+        expect(await repos.modelCache.get(key)).toEqual(expected)
+    })
+
+    it('stores nothing of a batch holding an answer it refuses', async () => {
+      const good = newKey()
+      await expectCode(
+        repos.modelCache.putMany([
+          { key: good, answer: answer() },
+          { key: newKey(), answer: answer({ text: 'a\u0000b' }) },
+        ]),
+        'invalid_input',
+      )
+      expect(await repos.modelCache.get(good)).toBeUndefined()
+    })
+
     it('refuses an answer it could not store alike everywhere', async () => {
       const key = newKey()
       await expectCode(repos.modelCache.put(key, answer({ text: 'a\u0000b' })), 'invalid_input')

@@ -37,37 +37,54 @@ export function createMemoryCellResultRepository(
   state: MemoryState,
   _deps: MemoryDeps,
 ): CellResultRepository {
+  /** Every check `put` makes, before anything is written (so a batch is all or nothing). */
+  function checked(input: CellResult): CellResult {
+    const result = parseInput(CellResultSchema, input, 'cell result')
+    checkNoNul('a cell result', cellResultTexts(result))
+    if (!state.runs.has(result.runId))
+      throw new AssayError('not_found', `run ${result.runId} does not exist`)
+    if (!state.rows.has(result.rowId)) {
+      throw new AssayError('not_found', `row ${result.rowId} does not exist`)
+    }
+    if (!state.columns.has(result.columnId)) {
+      throw new AssayError('not_found', `column ${result.columnId} does not exist`)
+    }
+    return result
+  }
+
+  /** Stores a checked result unless its key exists, adding its usage to the run. */
+  function store(result: CellResult): boolean {
+    const run = state.runs.get(result.runId)
+    if (!run) throw new AssayError('not_found', `run ${result.runId} does not exist`)
+    const k = key(result.runId, result.columnId, result.rowId)
+    if (state.cellResults.has(k)) return false
+    state.cellResults.set(k, copyResult(result))
+    const tokens = result.tokensIn + result.tokensOut
+    const cost =
+      result.cost !== null
+        ? run.cost === null
+          ? null
+          : run.cost + result.cost
+        : tokens > 0
+          ? null
+          : run.cost
+    state.runs.set(run.id, {
+      ...run,
+      tokensIn: run.tokensIn + result.tokensIn,
+      tokensOut: run.tokensOut + result.tokensOut,
+      cost,
+    })
+    return true
+  }
+
   return {
     async put(input) {
-      const result = parseInput(CellResultSchema, input, 'cell result')
-      checkNoNul('a cell result', cellResultTexts(result))
-      const run = state.runs.get(result.runId)
-      if (!run) throw new AssayError('not_found', `run ${result.runId} does not exist`)
-      if (!state.rows.has(result.rowId)) {
-        throw new AssayError('not_found', `row ${result.rowId} does not exist`)
-      }
-      if (!state.columns.has(result.columnId)) {
-        throw new AssayError('not_found', `column ${result.columnId} does not exist`)
-      }
-      const k = key(result.runId, result.columnId, result.rowId)
-      if (state.cellResults.has(k)) return false
-      state.cellResults.set(k, copyResult(result))
-      const tokens = result.tokensIn + result.tokensOut
-      const cost =
-        result.cost !== null
-          ? run.cost === null
-            ? null
-            : run.cost + result.cost
-          : tokens > 0
-            ? null
-            : run.cost
-      state.runs.set(run.id, {
-        ...run,
-        tokensIn: run.tokensIn + result.tokensIn,
-        tokensOut: run.tokensOut + result.tokensOut,
-        cost,
-      })
-      return true
+      return store(checked(input))
+    },
+
+    async putMany(inputs) {
+      const results = inputs.map(checked)
+      return results.map(store)
     },
 
     async get(runId, rowId, columnId) {

@@ -27,6 +27,15 @@ export function createMemoryModelCacheRepository(
   state: MemoryState,
   _deps: MemoryDeps,
 ): ModelCacheRepository {
+  const keep = (key: string, answer: CachedAnswer) => {
+    if (state.modelCache.has(key)) return
+    state.modelCache.set(key, {
+      text: answer.text,
+      inputTokens: answer.inputTokens,
+      outputTokens: answer.outputTokens,
+      model: answer.model,
+    })
+  }
   return {
     async get(key) {
       const answer = state.modelCache.get(key)
@@ -35,13 +44,12 @@ export function createMemoryModelCacheRepository(
 
     async put(key, answer) {
       checkAnswer(key, answer)
-      if (state.modelCache.has(key)) return
-      state.modelCache.set(key, {
-        text: answer.text,
-        inputTokens: answer.inputTokens,
-        outputTokens: answer.outputTokens,
-        model: answer.model,
-      })
+      keep(key, answer)
+    },
+
+    async putMany(entries) {
+      for (const { key, answer } of entries) checkAnswer(key, answer)
+      for (const { key, answer } of entries) keep(key, answer)
     },
   }
 }
