@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Clock, IdSource, Repositories, SecretBox } from '@assay/core'
 import {
   createRunEngine,
+  DEFAULT_ENGINE_OPTIONS,
+  type EngineDeps,
   type EngineOptions,
   type ResolvedConnection,
   type RunEngine,
@@ -26,6 +28,8 @@ export type Services = {
   ids: IdSource
   secretBox: SecretBox
   engine: RunEngine
+  /** What the engine was built from, for checking a column before it is saved. */
+  engineDeps: EngineDeps
   databaseLocation: string
   close(): Promise<void>
 }
@@ -64,7 +68,7 @@ export async function createServices(
       clock: systemClock,
       secretBox,
     })
-    const engine = createRunEngine({
+    const engineDeps: EngineDeps = {
       repos,
       clock: systemClock,
       ids: randomIds,
@@ -73,8 +77,9 @@ export async function createServices(
       http: createHttpCaller(),
       customEvaluator: (id) => repos.evaluators.get(id),
       hash: (text) => createHash('sha256').update(text).digest('hex'),
-      options: { ...config.engine, ...engineOptions },
-    })
+      options: { ...DEFAULT_ENGINE_OPTIONS, ...config.engine, ...engineOptions },
+    }
+    const engine = createRunEngine(engineDeps)
     return {
       config,
       repos,
@@ -82,6 +87,7 @@ export async function createServices(
       ids: randomIds,
       secretBox,
       engine,
+      engineDeps,
       databaseLocation: opened.location,
       close: () => opened.close(),
     }

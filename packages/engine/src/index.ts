@@ -1,5 +1,5 @@
 export type { CellOutcome } from './cell-outcome.js'
-export { extractApiValues, renderApiRequest } from './compile-column.js'
+export { compileColumns, extractApiValues, renderApiRequest } from './compile-column.js'
 export {
   DEFAULT_ENGINE_OPTIONS,
   type EngineDeps,

@@ -8,7 +8,13 @@ import type { App, AppEnv, RouteDeps } from './context.js'
 import { toHttpError } from './errors.js'
 import { defineRoute, json } from './route.js'
 import { registerAuthRoutes } from './routes/auth.js'
+import { registerCatalogueRoutes } from './routes/catalogue.js'
+import { registerCellRoutes } from './routes/cells.js'
+import { registerColumnRoutes } from './routes/columns.js'
+import { registerEvaluationRoutes } from './routes/evaluations.js'
+import { registerImportRoutes } from './routes/imports.js'
 import { registerProjectRoutes } from './routes/projects.js'
+import { registerRunRoutes } from './routes/runs.js'
 import { registerTokenRoutes } from './routes/tokens.js'
 import { registerUserRoutes } from './routes/users.js'
 
@@ -101,6 +107,12 @@ export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void }
   registerUserRoutes(app, deps)
   registerTokenRoutes(app, deps)
   registerProjectRoutes(app, deps)
+  registerEvaluationRoutes(app, deps)
+  registerImportRoutes(app, deps)
+  registerColumnRoutes(app, deps)
+  registerCellRoutes(app, deps)
+  registerCatalogueRoutes(app, deps)
+  registerRunRoutes(app, deps)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',

@@ -1,0 +1,444 @@
+import {
+  AssayError,
+  type Column,
+  ColumnConfigSchema,
+  ColumnNameSchema,
+  ColumnSchema,
+  GeneratorConfigSchema,
+  renderTemplate,
+} from '@assay/core'
+import {
+  buildJudgePrompt,
+  compileColumns,
+  extractApiValues,
+  getSystemEvaluator,
+  renderApiRequest,
+} from '@assay/engine'
+import { z } from '@hono/zod-openapi'
+import type { App, RouteDeps } from '../context.js'
+import { defineRoute, json, jsonBody, NoContent } from '../route.js'
+import { rowValuesById } from '../row-values.js'
+import { EvaluationParam } from './evaluations.js'
+
+const ColumnParam = z.object({ columnId: z.string().min(1).max(64) })
+const RowIds = z.array(z.string().min(1).max(64)).max(20)
+
+const AddColumnBody = z.object({
+  name: ColumnNameSchema,
+  config: ColumnConfigSchema,
+  /** RAG endpoint: the name of the second column, filled with the contexts the API returns. */
+  contextsColumnName: ColumnNameSchema.optional(),
+})
+
+const TestOutcome = z.object({
+  rowId: z.string(),
+  status: z.string(),
+  value: z.union([z.number(), z.string()]).nullable(),
+  pass: z.boolean().nullable(),
+  explanation: z.string().nullable(),
+  raw: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  tokens: z.object({ input: z.number(), output: z.number() }),
+  cost: z.number().nullable(),
+  attempts: z.number(),
+  latencyMs: z.number(),
+})
+
+export function registerColumnRoutes(app: App, deps: RouteDeps): void {
+  const { repos, engineDeps, engine } = deps.services
+
+  /** Refuses a column the engine could not run, with the engine's own message. */
+  async function check(evaluationId: string, candidate: Column, others: readonly Column[]) {
+    const kind = candidate.config.kind
+    if (kind !== 'evaluator' && kind !== 'generated') return
+    if (kind === 'generated' && candidate.config.generator.type === 'rag-contexts') return
+    const evaluation = await repos.evaluations.get(evaluationId)
+    if (!evaluation) throw new AssayError('not_found', `evaluation ${evaluationId} does not exist`)
+    const compiled = await compileColumns(
+      evaluation,
+      [...others, candidate],
+      { mode: 'column', columnIds: [candidate.id], rowIds: null },
+      engineDeps,
+    )
+    if (!compiled.ok) throw new AssayError('invalid_input', compiled.error.message)
+  }
+
+  async function mustColumn(columnId: string): Promise<Column> {
+    const column = await repos.columns.get(columnId)
+    if (!column) throw new AssayError('not_found', `column ${columnId} does not exist`)
+    return column
+  }
+
+  app.openapi(
+    defineRoute(
+      deps,
+      { role: 'editor', resource: 'evaluation' },
+      {
+        method: 'post',
+        path: '/api/v1/evaluations/{evaluationId}/columns',
+        tags: ['columns'],
+        summary:
+          'Add a column: manual, human feedback, generator (prompt, API, RAG endpoint) or evaluator',
+        request: { params: EvaluationParam, ...jsonBody(AddColumnBody) },
+        responses: json(z.object({ columns: z.array(ColumnSchema) }), 'the columns added', 201),
+      },
+    ),
+    async (c) => {
+      const { evaluationId } = c.req.valid('param')
+      const { name, config, contextsColumnName } = c.req.valid('json')
+      if (config.kind === 'data') {
+        throw new AssayError(
+          'invalid_input',
+          'data columns come from an import, not from this route',
+        )
+      }
+      const existing = await repos.columns.list(evaluationId)
+      if (existing.some((col) => col.name === name)) {
+        throw new AssayError('conflict', `a column named "${name}" exists`, {
+          position: { field: 'name' },
+        })
+      }
+      const candidate: Column = {
+        id: 'col_candidate',
+        evaluationId,
+        name,
+        position: existing.length,
+        config,
+        createdAt: new Date(0).toISOString(),
+      }
+      await check(evaluationId, candidate, existing)
+      const isRag =
+        config.kind === 'generated' &&
+        config.generator.type === 'api' &&
+        config.generator.contextsPath
+      if (isRag && !contextsColumnName) {
+        throw new AssayError(
+          'invalid_input',
+          'a RAG endpoint needs contextsColumnName for its contexts column',
+        )
+      }
+      const added = await repos.columns.add({ evaluationId, name, config })
+      if (!isRag || config.kind !== 'generated' || config.generator.type !== 'api') {
+        return c.json({ columns: [added] }, 201)
+      }
+      try {
+        const contexts = await repos.columns.add({
+          evaluationId,
+          name: contextsColumnName as string,
+          config: {
+            kind: 'generated',
+            generator: { type: 'rag-contexts', sourceColumnId: added.id },
+          },
+        })
+        const linked = await repos.columns.updateConfig(added.id, {
+          kind: 'generated',
+          generator: { ...config.generator, contextsColumnId: contexts.id },
+        })
+        return c.json({ columns: [linked, contexts] }, 201)
+      } catch (error) {
+        await repos.columns.delete(added.id)
+        throw error
+      }
+    },
+  )
+
+  app.openapi(
+    defineRoute(
+      deps,
+      { role: 'editor', resource: 'column' },
+      {
+        method: 'patch',
+        path: '/api/v1/columns/{columnId}',
+        tags: ['columns'],
+        summary: 'Rename a column or change its configuration (mapping, threshold, prompt, …)',
+        request: {
+          params: ColumnParam,
+          ...jsonBody(
+            z.object({ name: ColumnNameSchema.optional(), config: ColumnConfigSchema.optional() }),
+          ),
+        },
+        responses: json(ColumnSchema, 'updated'),
+      },
+    ),
+    async (c) => {
+      const column = await mustColumn(c.req.valid('param').columnId)
+      const { name, config } = c.req.valid('json')
+      if (config) {
+        if (config.kind !== column.config.kind) {
+          throw new AssayError(
+            'invalid_input',
+            `a ${column.config.kind} column stays a ${column.config.kind} column`,
+          )
+        }
+        const others = (await repos.columns.list(column.evaluationId)).filter(
+          (x) => x.id !== column.id,
+        )
+        await check(column.evaluationId, { ...column, config }, others)
+      }
+      let updated = column
+      if (name !== undefined && name !== column.name)
+        updated = await repos.columns.rename(column.id, name)
+      if (config) updated = await repos.columns.updateConfig(column.id, config)
+      return c.json(updated, 200)
+    },
+  )
+
+  app.openapi(
+    defineRoute(
+      deps,
+      { role: 'editor', resource: 'column' },
+      {
+        method: 'delete',
+        path: '/api/v1/columns/{columnId}',
+        tags: ['columns'],
+        summary: 'Delete a column with its values and results (data columns stay)',
+        request: { params: ColumnParam },
+        responses: NoContent,
+      },
+    ),
+    async (c) => {
+      const column = await mustColumn(c.req.valid('param').columnId)
+      if (column.config.kind === 'data') {
+        throw new AssayError(
+          'invalid_input',
+          'data columns belong to the dataset and cannot be deleted',
+        )
+      }
+      for (const run of await repos.runs.listByStatus(['running', 'stopping', 'queued'])) {
+        if (run.evaluationId === column.evaluationId) {
+          throw new AssayError('invalid_state', 'a run of this evaluation is active; stop it first')
+        }
+      }
+      await repos.columns.delete(column.id)
+      return c.body(null, 204)
+    },
+  )
+
+  app.openapi(
+    defineRoute(
+      deps,
+      { role: 'editor', resource: 'column' },
+      {
+        method: 'post',
+        path: '/api/v1/columns/{columnId}/test',
+        tags: ['columns'],
+        summary:
+          'Run a generator or evaluator column on chosen rows (default: the first); nothing is stored',
+        request: { params: ColumnParam, ...jsonBody(z.object({ rowIds: RowIds.optional() })) },
+        responses: json(z.object({ outcomes: z.array(TestOutcome) }), 'one outcome per row'),
+      },
+    ),
+    async (c) => {
+      const column = await mustColumn(c.req.valid('param').columnId)
+      let rowIds = c.req.valid('json').rowIds ?? []
+      if (rowIds.length === 0) {
+        const first = await repos.rows.list(column.evaluationId, { limit: 1 })
+        if (!first[0]) throw new AssayError('invalid_state', 'the evaluation has no rows yet')
+        rowIds = [first[0].id]
+      }
+      for (const rowId of rowIds) {
+        const row = await repos.rows.get(rowId)
+        if (!row || row.evaluationId !== column.evaluationId) {
+          throw new AssayError('not_found', `row ${rowId} is not in this evaluation`)
+        }
+      }
+      const outcomes = await engine.testColumn({
+        evaluationId: column.evaluationId,
+        columnId: column.id,
+        rowIds,
+      })
+      return c.json(
+        {
+          outcomes: outcomes.map((o) => {
+            const x = o.outcome as Record<string, unknown>
+            const error =
+              x.status === 'error' ? (x.error as { code: string; message: string }) : null
+            return {
+              rowId: o.rowId,
+              status: String(x.status),
+              value: (x.value as number | string | null | undefined) ?? null,
+              pass: (x.pass as boolean | null | undefined) ?? null,
+              explanation:
+                (x.explanation as string | null | undefined) ??
+                (x.status === 'stopped' ? String(x.reason ?? '') : null),
+              raw: (x.raw as string | null | undefined) ?? null,
+              error: error ? { code: error.code, message: error.message } : null,
+              tokens: o.tokens,
+              cost: o.cost,
+              attempts: o.attempts,
+              latencyMs: o.latencyMs,
+            }
+          }),
+        },
+        200,
+      )
+    },
+  )
+
+  app.openapi(
+    defineRoute(
+      deps,
+      { role: 'editor', resource: 'evaluation' },
+      {
+        method: 'post',
+        path: '/api/v1/evaluations/{evaluationId}/api-test',
+        tags: ['columns'],
+        summary:
+          'Run an API: send the request for one row (default: the first) and show the response',
+        request: {
+          params: EvaluationParam,
+          ...jsonBody(
+            z.object({ generator: GeneratorConfigSchema, rowId: z.string().max(64).optional() }),
+          ),
+        },
+        responses: json(
+          z.object({
+            request: z.object({ method: z.string(), url: z.string(), body: z.string().nullable() }),
+            status: z.number().nullable(),
+            body: z.string(),
+            latencyMs: z.number().nullable(),
+            output: z.string().nullable(),
+            contexts: z.string().nullable(),
+            problem: z.string().nullable(),
+          }),
+          'what the API answered',
+        ),
+      },
+    ),
+    async (c) => {
+      const { evaluationId } = c.req.valid('param')
+      const { generator, rowId } = c.req.valid('json')
+      if (generator.type !== 'api')
+        throw new AssayError('invalid_input', 'generator.type must be "api"')
+      const columns = await repos.columns.list(evaluationId)
+      const row = rowId
+        ? await repos.rows.get(rowId)
+        : (await repos.rows.list(evaluationId, { limit: 1 }))[0]
+      if (!row || row.evaluationId !== evaluationId)
+        throw new AssayError('not_found', 'no such row in this evaluation')
+      const byId = await rowValuesById(repos, row, columns)
+      const values = Object.fromEntries(
+        columns
+          .filter((col) => byId.has(col.id))
+          .map((col) => [col.name, byId.get(col.id) as string]),
+      )
+      const request = renderApiRequest(generator, values)
+      if (!request.ok) throw new AssayError('invalid_input', request.error.message)
+      const shown = {
+        method: request.value.method,
+        url: request.value.url,
+        body: request.value.body,
+      }
+      const answer = await engineDeps.http.call(request.value, { signal: c.req.raw.signal })
+      if (!answer.ok) {
+        return c.json(
+          {
+            request: shown,
+            status: answer.error.status ?? null,
+            body: '',
+            latencyMs: null,
+            output: null,
+            contexts: null,
+            problem: answer.error.message,
+          },
+          200,
+        )
+      }
+      const extracted = extractApiValues(generator, answer.value.body)
+      return c.json(
+        {
+          request: shown,
+          status: answer.value.status,
+          body: answer.value.body.slice(0, 65_536),
+          latencyMs: answer.value.latencyMs,
+          output: extracted.ok ? extracted.value.answer : null,
+          contexts: extracted.ok ? (extracted.value.contexts ?? null) : null,
+          problem: extracted.ok ? null : extracted.error.message,
+        },
+        200,
+      )
+    },
+  )
+
+  app.openapi(
+    defineRoute(
+      deps,
+      { role: 'viewer', resource: 'evaluation' },
+      {
+        method: 'post',
+        path: '/api/v1/evaluations/{evaluationId}/prompt-preview',
+        tags: ['columns'],
+        summary:
+          'The prompt an evaluator or prompt generator sends for one row (Map variables preview, cell detail)',
+        request: {
+          params: EvaluationParam,
+          ...jsonBody(
+            z.object({
+              rowId: z.string().max(64).optional(),
+              /** A system or custom evaluator id, with the column's mapping and options. */
+              evaluatorId: z.string().max(100).optional(),
+              /** Or a prompt template whose {{variables}} are column names (Run a prompt). */
+              template: z.string().max(50_000).optional(),
+              mapping: z.record(z.string(), z.string()).default({}),
+              options: z.record(z.string(), z.unknown()).default({}),
+            }),
+          ),
+        },
+        responses: json(
+          z.object({
+            system: z.string().nullable(),
+            prompt: z.string().nullable(),
+            problem: z.string().nullable(),
+          }),
+          'the rendered prompt, or what is missing',
+        ),
+      },
+    ),
+    async (c) => {
+      const { evaluationId } = c.req.valid('param')
+      const body = c.req.valid('json')
+      const columns = await repos.columns.list(evaluationId)
+      const row = body.rowId
+        ? await repos.rows.get(body.rowId)
+        : (await repos.rows.list(evaluationId, { limit: 1 }))[0]
+      if (!row || row.evaluationId !== evaluationId)
+        throw new AssayError('not_found', 'no such row in this evaluation')
+      const byId = await rowValuesById(repos, row, columns)
+      if (body.template !== undefined) {
+        const values = Object.fromEntries(
+          columns
+            .filter((col) => byId.has(col.id))
+            .map((col) => [col.name, byId.get(col.id) as string]),
+        )
+        const rendered = renderTemplate(body.template, values)
+        return c.json(
+          rendered.ok
+            ? { system: null, prompt: rendered.value, problem: null }
+            : { system: null, prompt: null, problem: rendered.error.message },
+          200,
+        )
+      }
+      if (!body.evaluatorId) throw new AssayError('invalid_input', 'give evaluatorId or template')
+      const evaluator =
+        getSystemEvaluator(body.evaluatorId) ?? (await repos.evaluators.get(body.evaluatorId))
+      if (
+        !evaluator ||
+        (evaluator.projectId !== null && evaluator.projectId !== c.get('projectId'))
+      ) {
+        throw new AssayError('not_found', `evaluator ${body.evaluatorId} does not exist`)
+      }
+      const variables: Record<string, string> = {}
+      for (const [variable, columnId] of Object.entries(body.mapping)) {
+        const value = byId.get(columnId)
+        if (value !== undefined) variables[variable] = value
+      }
+      const built = buildJudgePrompt(evaluator, variables, body.options)
+      return c.json(
+        built.ok
+          ? { system: built.value.system, prompt: built.value.prompt, problem: null }
+          : { system: null, prompt: null, problem: built.error.message },
+        200,
+      )
+    },
+  )
+}
