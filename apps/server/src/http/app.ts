@@ -13,6 +13,7 @@ import { registerCellRoutes } from './routes/cells.js'
 import { registerColumnRoutes } from './routes/columns.js'
 import { registerEvaluationRoutes } from './routes/evaluations.js'
 import { registerImportRoutes } from './routes/imports.js'
+import { registerProductionDataRoutes } from './routes/production-data.js'
 import { registerProjectRoutes } from './routes/projects.js'
 import { registerRunRoutes } from './routes/runs.js'
 import { registerTokenRoutes } from './routes/tokens.js'
@@ -21,7 +22,8 @@ import { registerUserRoutes } from './routes/users.js'
 export const API_VERSION = '0.1.0'
 
 /** Paths whose bodies are files, limited by their own settings instead of the JSON limit. */
-const LARGE_BODY = /^\/api\/v1\/evaluations\/[^/]+\/imports(\/preview)?$|^\/v1\/traces$/
+const LARGE_BODY =
+  /^\/api\/v1\/evaluations\/[^/]+\/imports(\/preview)?$|^\/v1\/traces$|^\/api\/v1\/projects\/[^/]+\/otlp\/v1\/traces$/
 
 function validationError(
   issues: readonly { path: PropertyKey[]; message: string }[],
@@ -113,6 +115,7 @@ export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void }
   registerCellRoutes(app, deps)
   registerCatalogueRoutes(app, deps)
   registerRunRoutes(app, deps)
+  registerProductionDataRoutes(app, deps)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',
