@@ -24,6 +24,8 @@ export type TestServer = {
     name: string,
     options?: { isAdmin?: boolean },
   ): Promise<Extract<Caller, { kind: 'session' }>>
+  /** Another session for an existing account. */
+  sessionFor(user: User): Promise<Extract<Caller, { kind: 'session' }>>
   token(
     user: User,
     options?: { role?: ProjectRole; projectIds?: string[] },
@@ -63,7 +65,7 @@ export async function makeTestServer(
   const worker = deps.worker
   const { repos, clock } = services
 
-  return {
+  const server: TestServer = {
     app,
     services,
     deps,
@@ -75,6 +77,9 @@ export async function makeTestServer(
         isAdmin: o.isAdmin ?? false,
         passwordHash: null,
       })
+      return server.sessionFor(user)
+    },
+    async sessionFor(user) {
       const { secret, hash } = newSecret('')
       const csrf = newSecret('').secret
       await repos.sessions.create({
@@ -121,6 +126,7 @@ export async function makeTestServer(
       await services.close()
     },
   }
+  return server
 }
 
 export const anonymous: Caller = { kind: 'anonymous' }

@@ -295,10 +295,8 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
     ),
     async (c) => {
       const body = c.req.valid('json')
-      const raw = (await c.req.raw
-        .clone()
-        .json()
-        .catch(() => ({}))) as Record<string, unknown>
+      // The validator already parsed the body; Hono hands back the same parse.
+      const raw = (await c.req.json()) as Record<string, unknown>
       // zod defaults fill absent fields; only what the caller sent is changed.
       const patch = Object.fromEntries(Object.entries(body).filter(([k]) => Object.hasOwn(raw, k)))
       return c.json(await repos.connections.update(c.req.valid('param').connectionId, patch), 200)
