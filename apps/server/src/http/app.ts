@@ -12,6 +12,7 @@ import { registerCatalogueRoutes } from './routes/catalogue.js'
 import { registerCellRoutes } from './routes/cells.js'
 import { registerColumnRoutes } from './routes/columns.js'
 import { registerEvaluationRoutes } from './routes/evaluations.js'
+import { registerExportRoutes } from './routes/export.js'
 import { registerImportRoutes } from './routes/imports.js'
 import { registerProductionDataRoutes } from './routes/production-data.js'
 import { registerProjectRoutes } from './routes/projects.js'
@@ -116,6 +117,7 @@ export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void }
   registerCatalogueRoutes(app, deps)
   registerRunRoutes(app, deps)
   registerProductionDataRoutes(app, deps)
+  registerExportRoutes(app, deps)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',

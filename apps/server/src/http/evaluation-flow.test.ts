@@ -137,6 +137,60 @@ describe('HTTP: import, columns, runs, stop, resume, live events', () => {
     expect(JSON.parse(events[0]?.data ?? '{}').status).toBe('completed')
   })
 
+  it('exports results with footer rows, formula injection neutralised, and JSONL', async () => {
+    const csv =
+      'question,answer,expected\n' +
+      '"=HYPERLINK(""http://x"")",+1+1,+1+1\n' +
+      '-2+3,@SUM(A1),x\n' +
+      '"\tTAB","\rCR",-5\n'
+    const id = await evaluationWith(csv, 'export')
+    const evaluation = await call('GET', `/api/v1/evaluations/${id}`)
+    const cols = evaluation.body.columns as { id: string; name: string }[]
+    const colId = (name: string) => cols.find((c) => c.name === name)?.id as string
+    await call('POST', `/api/v1/evaluations/${id}/columns`, {
+      name: 'same',
+      config: {
+        kind: 'evaluator',
+        evaluator: {
+          evaluatorId: 'metric:exact-match',
+          mapping: { output: colId('answer'), expected: colId('expected') },
+          threshold: null,
+        },
+      },
+    })
+    const run = await call('POST', `/api/v1/evaluations/${id}/runs`, { mode: 'all' })
+    await waitForStatus(run.body.id as string, ['completed'])
+
+    const res = await t.request(editor, 'GET', `/api/v1/evaluations/${id}/export?format=csv`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="export.csv"/)
+    const text = await res.text()
+    const lines = text.split('\r\n')
+    expect(lines[0]).toBe(
+      'question,answer,expected,same,same (pass),same (explanation),same (error)',
+    )
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")",'+1+1,'+1+1,1,pass`)
+    expect(text).toContain("'-2+3,'@SUM(A1),x,0,fail")
+    expect(text).toContain(`'\tTAB,"'\rCR",-5`)
+    expect(text).toMatch(/\r\npass %,,,33\.3%,/)
+    expect(text).toMatch(/\r\nfail %,,,66\.7%,/)
+
+    const raw = await (
+      await t.request(editor, 'GET', `/api/v1/evaluations/${id}/export?format=csv&raw=1`)
+    ).text()
+    expect(raw).toContain('"=HYPERLINK(""http://x"")",+1+1')
+
+    const jsonl = await (
+      await t.request(editor, 'GET', `/api/v1/evaluations/${id}/export?format=jsonl`)
+    ).text()
+    const first = JSON.parse(jsonl.split('\n')[0] ?? '{}')
+    expect(first).toMatchObject({
+      question: '=HYPERLINK("http://x")',
+      same: 1,
+      'same (pass)': 'pass',
+    })
+  })
+
   it('stops a judge run at once, keeps what was done, and resumes the same run', async () => {
     stub.configure({ latencyMs: 40, jitterMs: 0, faults: {} })
     const rows = Array.from({ length: 120 }, (_, i) => `question ${i},answer ${i}`).join('\n')
