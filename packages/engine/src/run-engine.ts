@@ -314,6 +314,9 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
         totalRows += rows.length
         for (const cells of todo.values()) counts.total += cells.size
         counts.total += probe.done + probe.error
+        // SQLite answers synchronously: without this, counting a large run would hold the
+        // event loop (HTTP requests, signals) until every page was read.
+        await new Promise<void>((resume) => setImmediate(resume))
       }
       state.progress.rows.total = totalRows
       counts.pending = counts.total

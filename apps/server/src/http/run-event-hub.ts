@@ -1,8 +1,12 @@
 import type { CellResult } from '@assay/core'
 import type { RunEngine, RunEvent } from '@assay/engine'
 
-/** One server-sent event: `id` grows per run, so a client can resume with Last-Event-ID. */
-export type SseMessage = { id: number; event: string; data: string }
+/**
+ * One server-sent event: `id` grows per run, so a client can resume with Last-Event-ID. `frame`
+ * is the encoded event, made once and written as is to every client of the run.
+ */
+export type SseMessage = { id: number; event: string; data: string; frame: Uint8Array }
+const encoder = new TextEncoder()
 type Listener = (message: SseMessage) => void
 
 type Channel = {
@@ -75,7 +79,15 @@ export function createRunEventHub(
   }
 
   function publish(c: Channel, event: string, payload: unknown): void {
-    const message = { id: c.nextId++, event, data: JSON.stringify(payload) }
+    const id = c.nextId++
+    // JSON.stringify never emits a raw line break, so the data fits on one `data:` line.
+    const data = JSON.stringify(payload)
+    const message = {
+      id,
+      event,
+      data,
+      frame: encoder.encode(`id: ${id}\nevent: ${event}\ndata: ${data}\n\n`),
+    }
     c.recent.push(message)
     if (c.recent.length > o.keep) c.recent.splice(0, c.recent.length - o.keep)
     for (const listener of c.listeners) listener(message)
@@ -89,7 +101,8 @@ export function createRunEventHub(
       publish(
         c,
         'cells',
-        batch.map((b) => ({ ...b.result, columnName: b.columnName })),
+        // The raw model answer stays out of the stream (it can be long; the detail panel reads it).
+        batch.map((b) => ({ ...b.result, raw: null, columnName: b.columnName })),
       )
     }
   }

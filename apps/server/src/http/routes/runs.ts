@@ -266,11 +266,7 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
           while (!stream.aborted) {
             while (queue.length > 0) {
               const message = queue.shift() as SseMessage
-              await stream.writeSSE({
-                id: String(message.id),
-                event: message.event,
-                data: message.data,
-              })
+              await stream.write(message.frame)
             }
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, HEARTBEAT_MS)
