@@ -56,11 +56,15 @@ export type RunEngine = {
    * whose last heartbeat is newer than `staleAfterMs` belongs to a live process and is left alone.
    */
   recover(options?: { staleAfterMs?: number; runIds?: readonly string[] }): Promise<Run[]>
-  /** One column on chosen rows, nothing stored: what a *Test* button shows. */
+  /**
+   * One column on chosen rows, nothing stored: what a *Test* button shows. With `draft`, that
+   * configuration is tested instead of the stored column (`columnId` is the draft's id).
+   */
   testColumn(input: {
     evaluationId: string
     columnId: string
     rowIds: readonly string[]
+    draft?: Column
   }): Promise<TestCellOutcome[]>
   /** Live progress of a run executing in this process, or undefined. */
   progress(runId: string): RunProgress | undefined
@@ -139,10 +143,12 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
     return stored
   }
 
-  async function prepare(evaluationId: string, scope: RunScope) {
+  async function prepare(evaluationId: string, scope: RunScope, draft?: Column) {
     const evaluation = await repos.evaluations.get(evaluationId)
     if (!evaluation) throw new AssayError('not_found', `evaluation ${evaluationId} not found`)
-    const columns = await repos.columns.list(evaluationId)
+    const stored = await repos.columns.list(evaluationId)
+    // A draft (a column being configured, not saved yet) replaces its stored version, if any.
+    const columns = draft ? [...stored.filter((c) => c.id !== draft.id), draft] : stored
     const compiled = await compileColumns(evaluation, columns, scope, deps)
     if (!compiled.ok) throw new AssayError(compiled.error.code, compiled.error.message)
     const levels = orderColumns(
@@ -326,7 +332,9 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
         (sum, c) => sum + (c.connection?.connection.limits.concurrency ?? 0),
         0,
       )
-      const concurrency = Math.min(1024, Math.max(8, connectionConcurrency * 2))
+      // Rows in flight: enough that every connection slot has a cell waiting for it while
+      // other rows are being planned, written (group commit) or read from the cache.
+      const concurrency = Math.min(1024, Math.max(8, connectionConcurrency * 4))
 
       // Pass 2: execute, row by row, at most `concurrency` rows in flight.
       const rowTasks = async function* () {
@@ -772,9 +780,10 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
     evaluationId: string
     columnId: string
     rowIds: readonly string[]
+    draft?: Column
   }): Promise<TestCellOutcome[]> {
     const scope = { mode: 'column' as const, columnIds: [input.columnId], rowIds: null }
-    const { columns, plan } = await prepare(input.evaluationId, scope)
+    const { columns, plan } = await prepare(input.evaluationId, scope, input.draft)
     const compiled = plan.flat()[0] as CompiledColumn
     const rows: Row[] = []
     for (const id of input.rowIds) {

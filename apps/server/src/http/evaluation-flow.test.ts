@@ -137,6 +137,45 @@ describe('HTTP: import, columns, runs, stop, resume, live events', () => {
     expect(JSON.parse(events[0]?.data ?? '{}').status).toBe('completed')
   })
 
+  it('tests a custom evaluator on chosen rows before any column is saved', async () => {
+    stub.configure({ latencyMs: 0, jitterMs: 0, faults: {} })
+    const id = await evaluationWith('question,answer\nq1,a1\nq2,a2\nq3,a3\n', 'draft test')
+    const conn = await call('POST', `/api/v1/projects/${projectId}/connections`, {
+      name: 'draft-stub',
+      provider: 'openai-compatible',
+      baseUrl: stub.url,
+      model: 'judge-1',
+    })
+    const evaluator = await call('POST', `/api/v1/projects/${projectId}/evaluators`, {
+      name: 'politeness',
+      prompt: 'Rate how polite this answer is: {{output}}',
+      scale: { kind: 'score', min: 1, max: 5 },
+    })
+    expect(evaluator.status).toBe(201)
+    expect(evaluator.body.variables).toEqual(['output'])
+    const evaluation = await call('GET', `/api/v1/evaluations/${id}`)
+    const cols = evaluation.body.columns as { id: string; name: string }[]
+    const rowsPage = await t.services.repos.rows.list(id, { limit: 3 })
+    const tested = await call('POST', `/api/v1/evaluations/${id}/columns/test`, {
+      config: {
+        kind: 'evaluator',
+        evaluator: {
+          evaluatorId: evaluator.body.id,
+          connectionId: conn.body.id,
+          mapping: { output: cols.find((c) => c.name === 'answer')?.id },
+          threshold: { op: '>', value: 3 },
+        },
+      },
+      rowIds: [rowsPage[1]?.id, rowsPage[2]?.id],
+    })
+    expect(tested.status, JSON.stringify(tested.body)).toBe(200)
+    const outcomes = tested.body.outcomes as Json[]
+    expect(outcomes.map((o) => o.rowId)).toEqual([rowsPage[1]?.id, rowsPage[2]?.id])
+    for (const o of outcomes) expect(o.status).toBe('done')
+    // Nothing was stored: no column, no result.
+    expect(((await call('GET', `/api/v1/evaluations/${id}`)).body.columns as unknown[]).length).toBe(2)
+  })
+
   it('exports results with footer rows, formula injection neutralised, and JSONL', async () => {
     const csv =
       'question,answer,expected\n' +
@@ -193,6 +232,7 @@ describe('HTTP: import, columns, runs, stop, resume, live events', () => {
 
   it('stops a judge run at once, keeps what was done, and resumes the same run', async () => {
     stub.configure({ latencyMs: 40, jitterMs: 0, faults: {} })
+    stub.resetStats()
     const rows = Array.from({ length: 120 }, (_, i) => `question ${i},answer ${i}`).join('\n')
     const id = await evaluationWith(`question,answer\n${rows}\n`, 'judge run')
     const conn = await call('POST', `/api/v1/projects/${projectId}/connections`, {

@@ -166,6 +166,8 @@ export type CachedAnswer = {
 
 export interface ModelCacheRepository {
   get(key: string): Promise<CachedAnswer | undefined>
+  /** `get` for several keys at once: the answers found, by key (keys without one are absent). */
+  getMany(keys: readonly string[]): Promise<Map<string, CachedAnswer>>
   /** Keeps the first answer stored for a key; a second put for the same key changes nothing. */
   put(key: string, answer: CachedAnswer): Promise<void>
   /** `put` for a batch, in one transaction; the first answer for a key (stored or in the batch) stays. */

@@ -13,6 +13,7 @@ import {
   extractApiValues,
   getSystemEvaluator,
   renderApiRequest,
+  type TestCellOutcome,
 } from '@assay/engine'
 import { z } from '@hono/zod-openapi'
 import type { App, RouteDeps } from '../context.js'
@@ -43,6 +44,46 @@ const TestOutcome = z.object({
   attempts: z.number(),
   latencyMs: z.number(),
 })
+
+function toTestOutcome(o: TestCellOutcome): z.infer<typeof TestOutcome> {
+  const x = o.outcome as Record<string, unknown>
+  const error = x.status === 'error' ? (x.error as { code: string; message: string }) : null
+  return {
+    rowId: o.rowId,
+    status: String(x.status),
+    value: (x.value as number | string | null | undefined) ?? null,
+    pass: (x.pass as boolean | null | undefined) ?? null,
+    explanation:
+      (x.explanation as string | null | undefined) ??
+      (x.status === 'stopped' ? String(x.reason ?? '') : null),
+    raw: (x.raw as string | null | undefined) ?? null,
+    error: error ? { code: error.code, message: error.message } : null,
+    tokens: o.tokens,
+    cost: o.cost,
+    attempts: o.attempts,
+    latencyMs: o.latencyMs,
+  }
+}
+
+/** The given rows, or the evaluation's first row; each must belong to the evaluation. */
+async function testRows(
+  repos: RouteDeps['services']['repos'],
+  evaluationId: string,
+  rowIds: string[],
+) {
+  if (rowIds.length === 0) {
+    const first = await repos.rows.list(evaluationId, { limit: 1 })
+    if (!first[0]) throw new AssayError('invalid_state', 'the evaluation has no rows yet')
+    return [first[0].id]
+  }
+  for (const rowId of rowIds) {
+    const row = await repos.rows.get(rowId)
+    if (!row || row.evaluationId !== evaluationId) {
+      throw new AssayError('not_found', `row ${rowId} is not in this evaluation`)
+    }
+  }
+  return rowIds
+}
 
 export function registerColumnRoutes(app: App, deps: RouteDeps): void {
   const { repos, engineDeps, engine } = deps.services
@@ -230,48 +271,59 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
     ),
     async (c) => {
       const column = await mustColumn(c.req.valid('param').columnId)
-      let rowIds = c.req.valid('json').rowIds ?? []
-      if (rowIds.length === 0) {
-        const first = await repos.rows.list(column.evaluationId, { limit: 1 })
-        if (!first[0]) throw new AssayError('invalid_state', 'the evaluation has no rows yet')
-        rowIds = [first[0].id]
-      }
-      for (const rowId of rowIds) {
-        const row = await repos.rows.get(rowId)
-        if (!row || row.evaluationId !== column.evaluationId) {
-          throw new AssayError('not_found', `row ${rowId} is not in this evaluation`)
-        }
-      }
+      const rowIds = await testRows(repos, column.evaluationId, c.req.valid('json').rowIds ?? [])
       const outcomes = await engine.testColumn({
         evaluationId: column.evaluationId,
         columnId: column.id,
         rowIds,
       })
-      return c.json(
-        {
-          outcomes: outcomes.map((o) => {
-            const x = o.outcome as Record<string, unknown>
-            const error =
-              x.status === 'error' ? (x.error as { code: string; message: string }) : null
-            return {
-              rowId: o.rowId,
-              status: String(x.status),
-              value: (x.value as number | string | null | undefined) ?? null,
-              pass: (x.pass as boolean | null | undefined) ?? null,
-              explanation:
-                (x.explanation as string | null | undefined) ??
-                (x.status === 'stopped' ? String(x.reason ?? '') : null),
-              raw: (x.raw as string | null | undefined) ?? null,
-              error: error ? { code: error.code, message: error.message } : null,
-              tokens: o.tokens,
-              cost: o.cost,
-              attempts: o.attempts,
-              latencyMs: o.latencyMs,
-            }
-          }),
+      return c.json({ outcomes: outcomes.map(toTestOutcome) }, 200)
+    },
+  )
+
+  app.openapi(
+    defineRoute(
+      deps,
+      { role: 'editor', resource: 'evaluation' },
+      {
+        method: 'post',
+        path: '/api/v1/evaluations/{evaluationId}/columns/test',
+        tags: ['columns'],
+        summary:
+          'Test a column configuration before saving it (e.g. a custom evaluator on chosen rows); nothing is stored',
+        request: {
+          params: EvaluationParam,
+          ...jsonBody(
+            z.object({
+              name: ColumnNameSchema.default('draft'),
+              config: ColumnConfigSchema,
+              /** When editing a saved column: its id, so the draft replaces it. */
+              columnId: z.string().min(1).max(64).optional(),
+              rowIds: RowIds.optional(),
+            }),
+          ),
         },
-        200,
-      )
+        responses: json(z.object({ outcomes: z.array(TestOutcome) }), 'one outcome per row'),
+      },
+    ),
+    async (c) => {
+      const { evaluationId } = c.req.valid('param')
+      const body = c.req.valid('json')
+      const rowIds = await testRows(repos, evaluationId, body.rowIds ?? [])
+      const stored = await repos.columns.list(evaluationId)
+      if (body.columnId && !stored.some((col) => col.id === body.columnId)) {
+        throw new AssayError('not_found', `column ${body.columnId} is not in this evaluation`)
+      }
+      const draft: Column = {
+        id: body.columnId ?? 'col_draft',
+        evaluationId,
+        name: body.name,
+        position: stored.length,
+        config: body.config,
+        createdAt: new Date(0).toISOString(),
+      }
+      const outcomes = await engine.testColumn({ evaluationId, columnId: draft.id, rowIds, draft })
+      return c.json({ outcomes: outcomes.map(toTestOutcome) }, 200)
     },
   )
 
