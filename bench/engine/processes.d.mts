@@ -32,4 +32,6 @@ export function startStub(options?: {
   seed?: number
   faults?: Record<string, number>
   retryAfterS?: number
+  /** Node options for the stub process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[]
 }): Promise<StubProcess>

@@ -43,8 +43,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  * Starts the stub LLM as its own process on a free port of 127.0.0.1; resolves once it listens.
  * `faults` maps the stub's flag suffixes (`500`, `429`, `malformed`, `hang`, …) to probabilities.
  */
-export async function startStub({ latencyMs = 0, seed = 1, faults = {}, retryAfterS } = {}) {
-  const args = ['--import', 'tsx', STUB, '--host', HOST, '--port', '0']
+export async function startStub({
+  latencyMs = 0,
+  seed = 1,
+  faults = {},
+  retryAfterS,
+  nodeArgs = [],
+} = {}) {
+  const args = [...nodeArgs, '--import', 'tsx', STUB, '--host', HOST, '--port', '0']
   args.push('--latency', String(latencyMs), '--seed', String(seed))
   for (const [flag, p] of Object.entries(faults)) args.push(`--fault-${flag}`, String(p))
   if (retryAfterS !== undefined) args.push('--retry-after', String(retryAfterS))

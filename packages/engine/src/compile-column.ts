@@ -10,7 +10,9 @@ import {
   type MetricId,
   type ModelAnswer,
   type ModelFailure,
+  type ModelParams,
   ok,
+  parseTemplate,
   passes,
   type Result,
   type RunScope,
@@ -24,15 +26,15 @@ import { type CellOutcome, errorOutcome } from './cell-outcome.js'
 import { DEFAULT_ENGINE_OPTIONS, type EngineDeps, type ResolvedConnection } from './engine-deps.js'
 import { readJsonPath } from './json-path.js'
 import {
-  buildJudgePrompt,
   createRagMetric,
   getSystemEvaluator,
   isRagEvaluatorId,
   type JudgeRequest,
   judgeWithReask,
+  prepareJudgePrompt,
   resolveParameters,
 } from './judges/index.js'
-import { type AnswerCache, callModel } from './model-caller.js'
+import { type AnswerCache, type CallContext, callModel } from './model-caller.js'
 import { columnInputs, isRunnableColumn } from './plan.js'
 import { DEFAULT_RETRY_POLICY } from './scheduler/backoff.js'
 import type { ConnectionLimiter } from './scheduler/connection-limiter.js'
@@ -195,6 +197,7 @@ async function compileColumn(
       evaluator.id,
       typeof mode === 'string' ? { mode: mode as 'relevant' | 'irrelevant' } : {},
     )
+    const ragCalls = callSettings(connection, settings.params, deps)
     return ok({
       column,
       inputs: inputs.value,
@@ -202,7 +205,8 @@ async function compileColumn(
       async run(input, env) {
         const vars = readVars(mapping.value, input)
         if (!vars.ok) return errorOutcome('missing_input', vars.error.message)
-        const ask = askFor(connection, settings.params, env, deps)
+        const ctx = callContext(ragCalls, env)
+        const ask = (request: JudgeRequest) => callModel(request, ctx, env.acc)
         const result = await metric.run(ask, vars.value)
         const raw = result.transcript.map((t) => `[${t.label}]\n${t.raw}`).join('\n\n') || null
         const outcome = result.outcome
@@ -223,6 +227,13 @@ async function compileColumn(
     })
   }
 
+  // The same for every row: parameters, parsed template, answer format (a problem there is
+  // reported on each cell, as when it was found row by row).
+  const judgePrompt = prepareJudgePrompt(
+    evaluator as Parameters<typeof prepareJudgePrompt>[0],
+    settings.options,
+  )
+  const calls = callSettings(connection, settings.params, deps)
   return ok({
     column,
     inputs: inputs.value,
@@ -230,13 +241,10 @@ async function compileColumn(
     async run(input, env) {
       const vars = readVars(mapping.value, input)
       if (!vars.ok) return errorOutcome('missing_input', vars.error.message)
-      const prompt = buildJudgePrompt(
-        evaluator as Parameters<typeof buildJudgePrompt>[0],
-        vars.value,
-        settings.options,
-      )
+      const prompt = judgePrompt.ok ? judgePrompt.value(vars.value) : judgePrompt
       if (!prompt.ok) return errorOutcome('invalid_input', prompt.error.message)
-      const ask = askFor(connection, settings.params, env, deps)
+      const ctx = callContext(calls, env)
+      const ask = (request: JudgeRequest) => callModel(request, ctx, env.acc)
       const result = await judgeWithReask(ask, prompt.value, scale)
       const outcome = result.outcome
       if (outcome.kind === 'parsed') {
@@ -270,6 +278,8 @@ function compilePromptGenerator(
     if (!connection)
       return fail(column, `its model connection ${generator.connectionId} does not exist`)
     const names = new Map(all.map((c) => [c.id, c.name]))
+    const calls = callSettings(connection, generator.params, deps)
+    const template = parseTemplate(generator.prompt)
     return ok({
       column,
       inputs,
@@ -285,13 +295,9 @@ function compilePromptGenerator(
             )
           values[names.get(id) as string] = value
         }
-        const prompt = renderTemplate(generator.prompt, values)
+        const prompt = template.ok ? renderTemplate(template.value, values) : template
         if (!prompt.ok) return errorOutcome('invalid_input', prompt.error.message)
-        const answer = await callModel(
-          { prompt: prompt.value },
-          callContext(connection, generator.params, env, deps),
-          env.acc,
-        )
+        const answer = await callModel({ prompt: prompt.value }, callContext(calls, env), env.acc)
         if (!answer.ok) return failureOutcome(answer.error, null)
         return {
           status: 'done',
@@ -423,32 +429,34 @@ export function extractApiValues(
   return ok({ answer: answer.value, contexts: contexts.value })
 }
 
-function askFor(
-  connection: ResolvedConnection,
-  params: Column['config'] extends never ? never : Record<string, unknown>,
-  env: CellEnv,
-  deps: EngineDeps,
-) {
-  const ctx = callContext(connection, params, env, deps)
-  return (request: JudgeRequest) => callModel(request, ctx, env.acc)
-}
+/** What every model call of a column shares, worked out once when the column is compiled. */
+type CallSettings = Pick<
+  CallContext,
+  'target' | 'params' | 'timeoutMs' | 'policy' | 'clock' | 'random' | 'hash'
+>
 
-function callContext(
+function callSettings(
   connection: ResolvedConnection,
-  params: Record<string, unknown>,
-  env: CellEnv,
+  params: ModelParams,
   deps: EngineDeps,
-) {
+): CallSettings {
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options }
   return {
     target: connection,
-    limiter: env.limiter as ConnectionLimiter,
     params,
     timeoutMs: options.requestTimeoutMs,
     policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts },
     clock: deps.clock,
     random: deps.random,
     hash: deps.hash,
+  }
+}
+
+/** One cell's call context: the column's settings with the cell's signals and accounting. */
+function callContext(settings: CallSettings, env: CellEnv): CallContext {
+  return {
+    ...settings,
+    limiter: env.limiter as ConnectionLimiter,
     cache: env.cacheEnabled ? env.cache : null,
     inflight: env.inflight,
     signal: env.signal,

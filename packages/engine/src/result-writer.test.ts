@@ -40,6 +40,7 @@ function recordingRepos(options: { writeMs?: number; fail?: (batch: number) => b
   const cacheBatches: { key: string; answer: CachedAnswer }[][] = []
   const stored = new Set<string>()
   const cache = new Map<string, CachedAnswer>()
+  const reads: string[][] = []
   let inFlight = 0
   let maxInFlight = 0
   const repos = {
@@ -64,8 +65,14 @@ function recordingRepos(options: { writeMs?: number; fail?: (batch: number) => b
       },
     },
     modelCache: {
-      async get(key: string) {
-        return cache.get(key)
+      async getMany(keys: readonly string[]) {
+        reads.push([...keys])
+        const found = new Map<string, CachedAnswer>()
+        for (const key of keys) {
+          const answer = cache.get(key)
+          if (answer) found.set(key, answer)
+        }
+        return found
       },
       async putMany(entries: readonly { key: string; answer: CachedAnswer }[]) {
         cacheBatches.push([...entries])
@@ -73,13 +80,17 @@ function recordingRepos(options: { writeMs?: number; fail?: (batch: number) => b
       },
     },
   } as unknown as Pick<Repositories, 'cellResults' | 'modelCache'>
-  return { repos, batches, cacheBatches, maxInFlight: () => maxInFlight }
+  return { repos, batches, cacheBatches, cache, reads, maxInFlight: () => maxInFlight }
 }
 
 describe('ResultWriter (group commit)', () => {
   it('writes everything put in one turn of the event loop as one batch, and says what was stored', async () => {
     const r = recordingRepos()
-    const writer = new ResultWriter(r.repos, { maxBatch: 100, flushDelayMs: 0 })
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 0,
+      cacheFlushDelayMs: 0,
+    })
     const puts = [writer.put(result(1)), writer.put(result(2)), writer.put(result(1))]
     expect(r.batches).toHaveLength(0) // nothing written synchronously
     expect(await Promise.all(puts)).toEqual([true, true, false])
@@ -88,7 +99,7 @@ describe('ResultWriter (group commit)', () => {
 
   it('writes a full batch at once and keeps one write in flight at a time', async () => {
     const r = recordingRepos({ writeMs: 20 })
-    const writer = new ResultWriter(r.repos, { maxBatch: 4, flushDelayMs: 0 })
+    const writer = new ResultWriter(r.repos, { maxBatch: 4, flushDelayMs: 0, cacheFlushDelayMs: 0 })
     const puts = Array.from({ length: 10 }, (_, i) => writer.put(result(i)))
     await Promise.all(puts)
     expect(r.batches.map((b) => b.length)).toEqual([4, 4, 2])
@@ -97,7 +108,11 @@ describe('ResultWriter (group commit)', () => {
 
   it('fills the next batch while one is being written', async () => {
     const r = recordingRepos({ writeMs: 30 })
-    const writer = new ResultWriter(r.repos, { maxBatch: 100, flushDelayMs: 0 })
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 0,
+      cacheFlushDelayMs: 0,
+    })
     const first = writer.put(result(0))
     await delay(10) // the first batch is being written
     const more = [1, 2, 3].map((i) => writer.put(result(i)))
@@ -107,7 +122,11 @@ describe('ResultWriter (group commit)', () => {
 
   it('waits flushDelayMs before writing, to gather more', async () => {
     const r = recordingRepos()
-    const writer = new ResultWriter(r.repos, { maxBatch: 100, flushDelayMs: 30 })
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 30,
+      cacheFlushDelayMs: 0,
+    })
     const first = writer.put(result(0))
     await delay(10)
     expect(r.batches).toHaveLength(0)
@@ -118,7 +137,11 @@ describe('ResultWriter (group commit)', () => {
 
   it('rejects every put of a batch that failed, and goes on with the next', async () => {
     const r = recordingRepos({ fail: (batch) => batch === 0 })
-    const writer = new ResultWriter(r.repos, { maxBatch: 100, flushDelayMs: 0 })
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 0,
+      cacheFlushDelayMs: 0,
+    })
     const failed = [writer.put(result(0)), writer.put(result(1))]
     await expect(failed[0]).rejects.toThrow('disk full')
     await expect(failed[1]).rejects.toThrow('disk full')
@@ -127,7 +150,11 @@ describe('ResultWriter (group commit)', () => {
 
   it('serves cached answers from the buffer before they are written, keeping the first', async () => {
     const r = recordingRepos({ writeMs: 20 })
-    const writer = new ResultWriter(r.repos, { maxBatch: 100, flushDelayMs: 0 })
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 0,
+      cacheFlushDelayMs: 0,
+    })
     writer.cacheAnswer('k1', answer('first'))
     writer.cacheAnswer('k1', answer('second'))
     expect(await writer.cached('k1')).toEqual(answer('first'))
@@ -139,7 +166,11 @@ describe('ResultWriter (group commit)', () => {
 
   it('flush writes what is buffered and waits for the write in flight', async () => {
     const r = recordingRepos({ writeMs: 20 })
-    const writer = new ResultWriter(r.repos, { maxBatch: 100, flushDelayMs: 10_000 })
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 10_000,
+      cacheFlushDelayMs: 10_000,
+    })
     let stored = false
     void writer.put(result(0)).then(() => {
       stored = true
@@ -153,5 +184,41 @@ describe('ResultWriter (group commit)', () => {
     // Nothing left: a second flush writes nothing.
     await writer.flush()
     expect(r.batches).toHaveLength(1)
+  })
+
+  it('reads the cache lookups of one turn of the event loop together', async () => {
+    const r = recordingRepos()
+    r.cache.set('a', answer('stored a'))
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 0,
+      cacheFlushDelayMs: 0,
+    })
+    const found = await Promise.all([
+      writer.cached('a'),
+      writer.cached('b'),
+      writer.cached('a'),
+      writer.cached('c'),
+    ])
+    expect(found).toEqual([answer('stored a'), undefined, answer('stored a'), undefined])
+    expect(r.reads).toEqual([['a', 'b', 'c']])
+  })
+
+  it('writes answers for the cache after their own longer delay, not with every batch', async () => {
+    const r = recordingRepos()
+    const writer = new ResultWriter(r.repos, {
+      maxBatch: 100,
+      flushDelayMs: 0,
+      cacheFlushDelayMs: 60,
+    })
+    writer.cacheAnswer('k1', answer('one'))
+    expect(await writer.put(result(1))).toBe(true)
+    writer.cacheAnswer('k2', answer('two'))
+    expect(await writer.put(result(2))).toBe(true)
+    expect(r.cacheBatches).toHaveLength(0)
+    expect(await writer.cached('k2')).toEqual(answer('two'))
+    await delay(90)
+    expect(r.cacheBatches.map((b) => b.map((e) => e.key))).toEqual([['k1', 'k2']])
+    expect(r.batches).toHaveLength(2)
   })
 })

@@ -8,17 +8,32 @@ export type WriterOptions = {
    * (everything finished in this turn goes in one transaction).
    */
   flushDelayMs: number
+  /**
+   * How long answers for the cache may wait (they are served from the buffer meanwhile): far
+   * fewer commits than writing them with every batch of results.
+   */
+  cacheFlushDelayMs: number
 }
 
-export const DEFAULT_WRITER_OPTIONS: WriterOptions = { maxBatch: 256, flushDelayMs: 0 }
+/**
+ * A commit costs about half a millisecond on SQLite (the WAL append), so batches are gathered
+ * for a few milliseconds even when few cells finish at a time; a cell waits at most that long
+ * for its batch (its connection slot is free already).
+ */
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
+  maxBatch: 512,
+  flushDelayMs: 10,
+  cacheFlushDelayMs: 200,
+}
 
 type Waiting = { result: CellResult; resolve(stored: boolean): void; reject(error: unknown): void }
 
 /**
  * Group commit for the engine's hot path. Finished cells and answers for the cache are buffered
- * and written in one transaction per batch (`putMany`) instead of one or two per cell; a batch
- * goes out at the next turn of the event loop (or after `flushDelayMs`), at once when it is
- * full, and one batch at a time, so while one is being written the next one fills up.
+ * and written in one transaction per batch (`putMany`) instead of one or two per cell: results
+ * after `flushDelayMs` (at once when the batch is full), answers for the cache after the longer
+ * `cacheFlushDelayMs`; one write at a time, so while one is being written the next one fills up.
+ * Cache lookups made in one turn of the event loop are read together too.
  *
  * A cell's `put` resolves only once its batch is committed (with whether it was stored), so
  * nothing is counted, shown or relied upon before it is durable, and a run's final state is
@@ -29,8 +44,17 @@ type Waiting = { result: CellResult; resolve(stored: boolean): void; reject(erro
 export class ResultWriter {
   private results: Waiting[] = []
   private cache = new Map<string, CachedAnswer>()
+  /** Answers of the batch being written (readable until they are committed). */
+  private writingCache = new Map<string, CachedAnswer>()
   private writing: Promise<void> | null = null
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null
+  /** Set while answers for the cache wait for their own (longer) delay. */
+  private cacheTimer: NodeJS.Timeout | null = null
+  /** The answers for the cache go with the next write. */
+  private cacheDue = false
+  /** Cache lookups waiting for the next read batch, by key. */
+  private lookups = new Map<string, ((answer: CachedAnswer | undefined) => void)[]>()
+  private reading = false
 
   constructor(
     private readonly repos: Pick<Repositories, 'cellResults' | 'modelCache'>,
@@ -45,29 +69,67 @@ export class ResultWriter {
     })
   }
 
-  /** A cached answer: one waiting in the buffer, else the stored one. */
-  async cached(key: string): Promise<CachedAnswer | undefined> {
-    return this.cache.get(key) ?? this.repos.modelCache.get(key)
+  /**
+   * A cached answer: one waiting in the buffer, else the stored one. Lookups made in the same
+   * turn of the event loop are read together (`getMany`); a failed read is a miss.
+   */
+  cached(key: string): Promise<CachedAnswer | undefined> {
+    const buffered = this.cache.get(key) ?? this.writingCache.get(key)
+    if (buffered) return Promise.resolve(buffered)
+    return new Promise((resolve) => {
+      const waiting = this.lookups.get(key)
+      if (waiting) waiting.push(resolve)
+      else this.lookups.set(key, [resolve])
+      if (!this.reading) {
+        this.reading = true
+        setImmediate(() => void this.readBatch())
+      }
+    })
+  }
+
+  private async readBatch(): Promise<void> {
+    const lookups = this.lookups
+    this.lookups = new Map()
+    this.reading = false
+    let found: Map<string, CachedAnswer>
+    try {
+      found = await this.repos.modelCache.getMany([...lookups.keys()])
+    } catch {
+      found = new Map()
+    }
+    for (const [key, waiting] of lookups) {
+      const answer = found.get(key) ?? this.cache.get(key) ?? this.writingCache.get(key)
+      for (const resolve of waiting) resolve(answer)
+    }
   }
 
   /** Keeps an answer for reuse with the next batch (the first one for a key stays). */
   cacheAnswer(key: string, answer: CachedAnswer): void {
     if (this.cache.has(key)) return
     this.cache.set(key, answer)
-    this.schedule()
+    if (this.cache.size >= this.options.maxBatch) this.cacheDue = true
+    if (this.cacheDue) this.schedule(true)
+    else
+      this.cacheTimer ??= setTimeout(() => {
+        this.cacheTimer = null
+        this.cacheDue = true
+        this.schedule(true)
+      }, this.options.cacheFlushDelayMs)
   }
 
   /** Writes everything buffered so far; resolves once it is committed. */
   async flush(): Promise<void> {
     for (;;) {
       this.cancelTimer()
+      this.cacheDue = this.cache.size > 0
       if (this.writing) await this.writing
       else if (this.results.length > 0 || this.cache.size > 0) await this.writeBatch()
       else return
     }
   }
 
-  private schedule(): void {
+  /** Plans the next write; `now`: at the next turn of the event loop, without the delay. */
+  private schedule(now = false): void {
     if (this.writing) return // the batch being written schedules the next one
     if (this.results.length >= this.options.maxBatch) {
       this.cancelTimer()
@@ -80,7 +142,9 @@ export class ResultWriter {
       if (!this.writing) void this.writeBatch()
     }
     this.timer =
-      this.options.flushDelayMs > 0 ? setTimeout(run, this.options.flushDelayMs) : setImmediate(run)
+      this.options.flushDelayMs > 0 && !now
+        ? setTimeout(run, this.options.flushDelayMs)
+        : setImmediate(run)
   }
 
   private cancelTimer(): void {
@@ -92,14 +156,22 @@ export class ResultWriter {
 
   private writeBatch(): Promise<void> {
     const batch = this.results.splice(0, this.options.maxBatch)
-    const answers = this.cache
-    this.cache = new Map()
+    let answers = new Map<string, CachedAnswer>()
+    if (this.cacheDue) {
+      answers = this.cache
+      this.cache = new Map()
+      this.cacheDue = false
+      if (this.cacheTimer) clearTimeout(this.cacheTimer)
+      this.cacheTimer = null
+    }
+    this.writingCache = answers
     const done = (async () => {
       if (answers.size > 0) {
         const entries = [...answers].map(([key, answer]) => ({ key, answer }))
         // Best effort: a failed cache write costs a later call, never a result.
         await this.repos.modelCache.putMany(entries).catch(() => {})
       }
+      this.writingCache = new Map()
       if (batch.length === 0) return
       try {
         const stored = await this.repos.cellResults.putMany(batch.map((w) => w.result))
@@ -111,7 +183,7 @@ export class ResultWriter {
     this.writing = done
     void done.finally(() => {
       this.writing = null
-      if (this.results.length > 0 || this.cache.size > 0) this.schedule()
+      if (this.results.length > 0 || this.cacheDue) this.schedule(this.cacheDue)
     })
     return done
   }

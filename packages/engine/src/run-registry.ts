@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events'
-import { linkedController } from './linked-signal.js'
 
 /**
  * How long a stop waits before aborting requests already sent. New requests are refused at once;
@@ -11,37 +10,34 @@ export const STOP_DRAIN_MS = 50
 /** A stop in two steps: `gate` refuses new work at once, `requests` aborts sent requests soon after. */
 export type StopSignals = { gate: AbortSignal; requests: AbortSignal }
 
+/** The two controllers of a run, a column or a cell. */
 class StopPair {
   readonly gate = new AbortController()
   readonly requests = new AbortController()
 
-  constructor() {
-    // Every cell in flight listens to these; hundreds at once is expected.
+  /** For the run's and columns' pairs, which many waiters may listen to at once. */
+  unlimited(): this {
     setMaxListeners(0, this.gate.signal)
     setMaxListeners(0, this.requests.signal)
-  }
-
-  stop(reason: string, drainMs: number): void {
-    if (this.gate.signal.aborted) return
-    const error = new Error(reason)
-    this.gate.abort(error)
-    if (drainMs <= 0) this.requests.abort(error)
-    else setTimeout(() => this.requests.abort(error), drainMs).unref?.()
+    return this
   }
 }
+
+type Cell = { columnId: string; pair: StopPair }
 
 /**
  * The stop controls of a run executing in this process. Stop is first a state change in storage,
  * then this: no new request starts from that moment, and every request of the run, column or
  * cell still waiting for its answer is aborted right after.
+ *
+ * Each running cell has its own pair of controllers, registered here; a stop of the run or of a
+ * column aborts the pairs of its running cells directly (and a cell started later begins
+ * aborted), so a cell costs two controllers and no listener on a long-lived signal.
  */
 export class RunControl {
-  private readonly run = new StopPair()
+  private readonly run = new StopPair().unlimited()
   private readonly columns = new Map<string, StopPair>()
-  private readonly cells = new Map<
-    string,
-    { gate: ReturnType<typeof linkedController>; requests: ReturnType<typeof linkedController> }
-  >()
+  private readonly cells = new Map<string, Cell>()
   /** Cells stopped before they started: they are skipped when their turn comes. */
   private readonly stoppedCells = new Set<string>()
 
@@ -53,11 +49,11 @@ export class RunControl {
   }
 
   stop(reason: string): void {
-    this.run.stop(reason, this.drainMs)
+    this.stopPairs(this.run, reason, () => true)
   }
 
   stopColumn(columnId: string): void {
-    this.column(columnId).stop('column stopped', this.drainMs)
+    this.stopPairs(this.column(columnId), 'column stopped', (cell) => cell.columnId === columnId)
   }
 
   isColumnStopped(columnId: string): boolean {
@@ -71,8 +67,8 @@ export class RunControl {
     const cell = this.cells.get(key)
     if (cell) {
       const error = new Error('cell stopped')
-      cell.gate.abort(error)
-      setTimeout(() => cell.requests.abort(error), this.drainMs).unref?.()
+      cell.pair.gate.abort(error)
+      this.later(() => cell.pair.requests.abort(error))
     }
   }
 
@@ -88,25 +84,45 @@ export class RunControl {
   cellSignals(rowId: string, columnId: string): StopSignals {
     const key = `${rowId}\u0000${columnId}`
     const column = this.column(columnId)
-    const gate = linkedController([this.run.gate.signal, column.gate.signal])
-    const requests = linkedController([this.run.requests.signal, column.requests.signal])
-    this.cells.set(key, { gate, requests })
-    return { gate: gate.signal, requests: requests.signal }
+    const pair = new StopPair()
+    // Begun after a stop: aborted like the cells that were running then.
+    for (const parent of [this.run, column]) {
+      if (parent.gate.signal.aborted && !pair.gate.signal.aborted)
+        pair.gate.abort(parent.gate.signal.reason)
+      if (parent.requests.signal.aborted && !pair.requests.signal.aborted)
+        pair.requests.abort(parent.requests.signal.reason)
+    }
+    this.cells.set(key, { columnId, pair })
+    return { gate: pair.gate.signal, requests: pair.requests.signal }
   }
 
   /** Forgets a finished cell's controllers so memory stays flat over long runs. */
   releaseCell(rowId: string, columnId: string): void {
-    const key = `${rowId}\u0000${columnId}`
-    const cell = this.cells.get(key)
-    cell?.gate.dispose()
-    cell?.requests.dispose()
-    this.cells.delete(key)
+    this.cells.delete(`${rowId}\u0000${columnId}`)
+  }
+
+  /** Closes `parent`'s gate and its running cells' at once, their requests after the drain. */
+  private stopPairs(parent: StopPair, reason: string, owns: (cell: Cell) => boolean): void {
+    if (parent.gate.signal.aborted) return
+    const error = new Error(reason)
+    parent.gate.abort(error)
+    for (const cell of this.cells.values()) if (owns(cell)) cell.pair.gate.abort(error)
+    this.later(() => {
+      parent.requests.abort(error)
+      // The cells running now, including any begun since (they began aborted anyway).
+      for (const cell of this.cells.values()) if (owns(cell)) cell.pair.requests.abort(error)
+    })
+  }
+
+  private later(action: () => void): void {
+    if (this.drainMs <= 0) action()
+    else setTimeout(action, this.drainMs).unref?.()
   }
 
   private column(columnId: string): StopPair {
     let pair = this.columns.get(columnId)
     if (!pair) {
-      pair = new StopPair()
+      pair = new StopPair().unlimited()
       this.columns.set(columnId, pair)
     }
     return pair

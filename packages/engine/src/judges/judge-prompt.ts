@@ -1,4 +1,12 @@
-import { type Evaluator, invalid, ok, type Result, renderTemplate } from '@assay/core'
+import {
+  type Evaluator,
+  invalid,
+  ok,
+  type ParsedTemplate,
+  parseTemplate,
+  type Result,
+  renderTemplate,
+} from '@assay/core'
 import { answerInstructions, answerResponseSchema } from './answer-format.js'
 import { type EvaluatorParameter, renderParameterValue, resolveParameters } from './parameters.js'
 import type { JudgeRequest } from './types.js'
@@ -35,30 +43,57 @@ export function buildJudgePrompt(
   variables: Readonly<Record<string, string>>,
   params: Readonly<Record<string, unknown>> = {},
 ): Result<JudgePrompt> {
+  const prepared = prepareJudgePrompt(evaluator, params)
+  return prepared.ok ? prepared.value(variables) : prepared
+}
+
+/**
+ * `buildJudgePrompt` in two steps: what is the same for every row (parameters, the parsed
+ * template, the answer format and schema) is worked out once, for a column; the function it
+ * returns renders one row. A broken template or invalid parameters fail here already.
+ */
+export function prepareJudgePrompt(
+  evaluator: JudgeEvaluator,
+  params: Readonly<Record<string, unknown>> = {},
+): Result<(variables: Readonly<Record<string, string>>) => Result<JudgePrompt>> {
   if (evaluator.prompt === null) {
     return invalid(`${evaluator.name} has no prompt: only LLM judges can be asked`)
   }
   const parameters = evaluator.parameters ?? []
   const resolved = resolveParameters(parameters, params)
   if (!resolved.ok) return resolved
-  const values: Record<string, string> = { ...variables }
+  const inPrompt: [string, string][] = []
   for (const parameter of parameters) {
     if (!parameter.inPrompt) continue
-    if (Object.hasOwn(variables, parameter.name)) {
-      return invalid(
-        `{{${parameter.name}}} is a parameter of ${evaluator.name}, set in its options, and ` +
-          'cannot also be mapped to a column',
-        { field: parameter.name },
-      )
-    }
     const value = resolved.value[parameter.name]
-    if (value !== undefined) values[parameter.name] = renderParameterValue(value)
+    inPrompt.push([parameter.name, value === undefined ? '' : renderParameterValue(value)])
   }
-  const rendered = renderTemplate(evaluator.prompt, values)
-  if (!rendered.ok) return rendered
-  return ok({
-    system: JUDGE_SYSTEM_PROMPT,
-    prompt: `${rendered.value.trimEnd()}\n\n${answerInstructions(evaluator.scale)}`,
-    responseSchema: answerResponseSchema(evaluator.scale),
+  const unset = new Set(
+    parameters.filter((p) => p.inPrompt && resolved.value[p.name] === undefined).map((p) => p.name),
+  )
+  const template: Result<ParsedTemplate> = parseTemplate(evaluator.prompt)
+  if (!template.ok) return template
+  const parsed = template.value
+  const instructions = answerInstructions(evaluator.scale)
+  const responseSchema = answerResponseSchema(evaluator.scale)
+  return ok((variables) => {
+    const values: Record<string, string> = { ...variables }
+    for (const [name, value] of inPrompt) {
+      if (Object.hasOwn(variables, name)) {
+        return invalid(
+          `{{${name}}} is a parameter of ${evaluator.name}, set in its options, and ` +
+            'cannot also be mapped to a column',
+          { field: name },
+        )
+      }
+      if (!unset.has(name)) values[name] = value
+    }
+    const rendered = renderTemplate(parsed, values)
+    if (!rendered.ok) return rendered
+    return ok({
+      system: JUDGE_SYSTEM_PROMPT,
+      prompt: `${rendered.value.trimEnd()}\n\n${instructions}`,
+      responseSchema,
+    })
   })
 }

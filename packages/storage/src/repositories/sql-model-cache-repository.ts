@@ -40,7 +40,7 @@ type CacheRecord = {
   model: string | null
 }
 
-/** Rows per multi-row INSERT (a batch is cut greedily into these: few statement texts). */
+/** Rows per multi-row INSERT or keys per IN list (a batch is cut greedily: few statement texts). */
 const INSERT_SIZES = [64, 16, 4, 1] as const
 
 const sqlCache = new Map<string, string>()
@@ -76,6 +76,12 @@ const insertSql = (dialect: Dialect, rows: number) =>
       'insert into "model_cache" ("key", "text", "input_tokens", "output_tokens", "model", ' +
       `"created_at") values ${tuples.join(', ')} on conflict ("key") do nothing`
     )
+  })
+
+const getManySql = (dialect: Dialect, keys: number) =>
+  sqlText(`getMany${keys}`, dialect, (mark) => {
+    const marks = Array.from({ length: keys }, (_, i) => mark(i + 1)).join(', ')
+    return `select "key", "text", "input_tokens", "output_tokens", "model" from "model_cache" where "key" in (${marks})`
   })
 
 /**
@@ -121,6 +127,21 @@ export function createSqlModelCacheRepository(deps: SqlDeps): ModelCacheReposito
       const { rows } = await db.executeQuery<CacheRecord>(CompiledQuery.raw(getSql(dialect), [key]))
       const record = rows[0]
       return record ? toCachedAnswer(record) : undefined
+    },
+
+    async getMany(keys) {
+      const found = new Map<string, CachedAnswer>()
+      const unique = [...new Set(keys)]
+      let at = 0
+      while (at < unique.length) {
+        const size = INSERT_SIZES.find((n) => n <= unique.length - at) as number
+        const { rows } = await db.executeQuery<CacheRecord & { key: string }>(
+          CompiledQuery.raw(getManySql(dialect, size), unique.slice(at, at + size)),
+        )
+        for (const record of rows) found.set(record.key, toCachedAnswer(record))
+        at += size
+      }
+      return found
     },
 
     async put(key, answer) {

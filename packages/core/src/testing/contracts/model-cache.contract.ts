@@ -102,6 +102,21 @@ export function describeModelCacheContract(make: MakeHarness): void {
         expect(await repos.modelCache.get(key)).toEqual(expected)
     })
 
+    it('reads several keys at once, across pages of keys', async () => {
+      const stored = Array.from({ length: 150 }, (_, i) => ({
+        key: newKey(),
+        answer: answer({ text: `many ${i}`, inputTokens: i }),
+      }))
+      await repos.modelCache.putMany(stored)
+      const missing = [newKey(), newKey()]
+      const asked = [...stored.map((e) => e.key).reverse(), ...missing, stored[0]!.key, '']
+      const found = await repos.modelCache.getMany(asked)
+      expect(found.size).toBe(150)
+      for (const { key, answer: expected } of stored) expect(found.get(key)).toEqual(expected)
+      for (const key of missing) expect(found.has(key)).toBe(false)
+      expect((await repos.modelCache.getMany([])).size).toBe(0)
+    })
+
     it('stores nothing of a batch holding an answer it refuses', async () => {
       const good = newKey()
       await expectCode(

@@ -42,6 +42,15 @@ export function createMemoryModelCacheRepository(
       return answer ? { ...answer } : undefined
     },
 
+    async getMany(keys) {
+      const found = new Map<string, CachedAnswer>()
+      for (const key of keys) {
+        const answer = state.modelCache.get(key)
+        if (answer) found.set(key, { ...answer })
+      }
+      return found
+    },
+
     async put(key, answer) {
       checkAnswer(key, answer)
       keep(key, answer)
