@@ -1,5 +1,5 @@
 import type { ProjectRole, User } from '@assay/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Access } from './auth/access.js'
 import { anonymous, type Caller, makeTestServer, type TestServer } from './test-server.js'
 
@@ -33,7 +33,17 @@ describe('authorization matrix (from the OpenAPI document)', () => {
   const users: Record<string, User> = {}
   const seenBodies: string[] = []
 
+  const logged: string[] = []
+
   beforeAll(async () => {
+    // Everything the server logs during the matrix is kept, to check no secret is in it.
+    for (const level of ['log', 'info', 'warn', 'error'] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        logged.push(
+          args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(' '),
+        )
+      })
+    }
     t = await makeTestServer()
     const doc = (await (await t.app.request('/api/v1/openapi.json')).json()) as {
       paths: Record<
@@ -67,6 +77,7 @@ describe('authorization matrix (from the OpenAPI document)', () => {
     callers.adminViaViewerToken = await t.token(users.admin as User, { role: 'viewer' })
   })
   afterAll(async () => {
+    vi.restoreAllMocks()
     await t.close()
   })
 
@@ -202,8 +213,8 @@ describe('authorization matrix (from the OpenAPI document)', () => {
     expect(failures).toEqual([])
   }, 120_000)
 
-  it('never returns a secret: API keys, token secrets or password hashes', () => {
-    const all = seenBodies.join('\n')
+  it('never returns or logs a secret: API keys, token secrets or password hashes', () => {
+    const all = `${seenBodies.join('\n')}\n${logged.join('\n')}`
     expect(all).not.toContain(API_KEY)
     expect(all).not.toMatch(/scrypt\$/)
     expect(all).not.toMatch(/"tokenHash"|"apiKeySealed"|"passwordHash"/)
