@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHttp1Poster, TimeoutError } from './http1.js'
@@ -189,6 +189,52 @@ describe('HTTP/1.1 poster', () => {
     ).rejects.toBe(reason)
     await wait(20)
     expect(closed).toBe(true)
+  })
+
+  it('after a stop, still reads an answer the server wrote before it saw the client go', async () => {
+    // A raw server that answers 20 ms after the client half-closed: its answer was on the way.
+    let sawEnd = false
+    const raw = createNetServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('data', () => {})
+      socket.on('end', () => {
+        sawEnd = true
+        setTimeout(() => {
+          socket.end('HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{"a":42}')
+        }, 20)
+      })
+    })
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = raw.address() as AddressInfo
+      const controller = new AbortController()
+      const post = createHttp1Poster(`http://127.0.0.1:${port}/v1`, {}, { abortGraceMs: 500 })
+      const call = post('{}', opts({ signal: controller.signal }))
+      await wait(30)
+      controller.abort(new Error('stopped'))
+      expect((await call).body).toBe('{"a":42}')
+      expect(sawEnd).toBe(true)
+    } finally {
+      raw.close()
+    }
+  })
+
+  it('after a stop, gives up on a server that ignores it once the grace is over', async () => {
+    const raw = createNetServer({ allowHalfOpen: true }, (socket) => socket.resume())
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = raw.address() as AddressInfo
+      const controller = new AbortController()
+      const reason = new Error('stopped')
+      const post = createHttp1Poster(`http://127.0.0.1:${port}/v1`, {}, { abortGraceMs: 60 })
+      const call = post('{}', opts({ signal: controller.signal }))
+      await wait(20)
+      const abortedAt = Date.now()
+      controller.abort(reason)
+      await expect(call).rejects.toBe(reason)
+      expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(50)
+    } finally {
+      raw.close()
+    }
   })
 
   it('still reads an answer whose headers arrived before the abort', async () => {

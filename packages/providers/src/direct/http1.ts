@@ -38,6 +38,15 @@ const MAX_TIMER_MS = 2_147_483_647
  */
 const IDLE_MS = 4_000
 
+/**
+ * A request given up (a stop, or the time limit) after it was sent is not dropped at once: the
+ * socket is half-closed, which tells the server to give up too (a Node server aborts the
+ * request), while its answer is still read should it already be on the way. Without this, an
+ * answer the server wrote just before the client gave up was billed and never counted. After
+ * this long without an answer, the socket is destroyed.
+ */
+export const ABORT_GRACE_MS = 1_000
+
 /** Response heads larger than this are refused (a broken or hostile server). */
 const MAX_HEAD_BYTES = 64 * 1024
 /** Bodies larger than this are refused: a chat completion is never near it. */
@@ -72,7 +81,9 @@ function socketError(message: string, code: string, cause?: unknown): Error {
 export function createHttp1Poster(
   url: string,
   headers: Readonly<Record<string, string>>,
+  options: { abortGraceMs?: number } = {},
 ): PostJson {
+  const graceMs = options.abortGraceMs ?? ABORT_GRACE_MS
   const target = new URL(url)
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
     throw new Error(`unsupported protocol ${target.protocol}`)
@@ -101,6 +112,7 @@ export function createHttp1Poster(
     return new Connection(
       socket,
       tls,
+      graceMs,
       (connection) => {
         // Back to the pool, newest last (reused first: the least likely to be closed by the server).
         idle.push(connection)
@@ -163,10 +175,15 @@ class Connection {
   private chunkLeft = -1
   /** The diagnostics message of the request in flight, when one was published. */
   private published: { request: unknown } | null = null
+  /** The request in flight has been written to the socket. */
+  private written = false
+  /** Why the request in flight was given up, while its answer may still come (half-closed). */
+  private abortReason: unknown = undefined
 
   constructor(
     private readonly socket: Socket,
     private readonly tls: boolean,
+    private readonly graceMs: number,
     private readonly release: (connection: Connection) => void,
     private readonly forget: (connection: Connection) => void,
   ) {
@@ -181,6 +198,7 @@ class Connection {
       this.forget(this)
       if (this.pending) {
         if (this.phase === Phase.UntilClose && this.headersIn) this.finish()
+        else if (this.abortReason !== undefined && !this.headersIn) this.fail(this.abortReason)
         else this.fail(socketError('socket hang up', 'ECONNRESET'))
       }
     })
@@ -206,6 +224,8 @@ class Connection {
       const pending: Pending = { resolve, reject, signal, timer: undefined, onAbort: undefined }
       this.pending = pending
       this.headersIn = false
+      this.written = false
+      this.abortReason = undefined
       this.phase = Phase.Head
       this.buffer = null
       this.socket.setTimeout(0)
@@ -225,6 +245,7 @@ class Connection {
           return
         }
         this.socket.write(request)
+        this.written = true
         if (requestSentChannel.hasSubscribers) {
           this.published = { request: pending }
           requestSentChannel.publish(this.published)
@@ -423,7 +444,12 @@ class Connection {
       pending.reject(error)
       return
     }
-    if (this.keepAlive && !this.closed && this.phase !== Phase.UntilClose) {
+    if (
+      this.keepAlive &&
+      this.abortReason === undefined &&
+      !this.closed &&
+      this.phase !== Phase.UntilClose
+    ) {
       this.phase = Phase.Head
       this.idleSince = performance.now()
       this.socket.setTimeout(this.idleLimitMs)
@@ -433,10 +459,24 @@ class Connection {
     pending.resolve(answer)
   }
 
-  /** The caller gave up (stop or timeout) before the answer's headers came: drop the socket. */
+  /**
+   * The caller gave up (stop or timeout) before the answer's headers came. Nothing sent yet:
+   * drop the socket. Sent: half-close it and wait a little for an answer already on its way.
+   */
   private abort(reason: unknown): void {
-    if (!this.pending || this.headersIn) return
-    this.fail(reason)
+    const pending = this.pending
+    if (!pending || this.headersIn || this.abortReason !== undefined) return
+    if (!this.written) {
+      this.fail(reason)
+      return
+    }
+    this.abortReason = reason ?? new Error('aborted')
+    clearTimeout(pending.timer)
+    if (pending.onAbort) pending.signal.removeEventListener('abort', pending.onAbort)
+    pending.onAbort = undefined
+    this.keepAlive = false
+    this.socket.end()
+    pending.timer = setTimeout(() => this.fail(this.abortReason), this.graceMs)
   }
 
   private fail(error: unknown): void {
