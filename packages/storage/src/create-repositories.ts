@@ -13,6 +13,7 @@ import { createSqlEvaluationRepository } from './repositories/sql-evaluation-rep
 import { createSqlEvaluatorRepository } from './repositories/sql-evaluator-repository.js'
 import { createSqlModelCacheRepository } from './repositories/sql-model-cache-repository.js'
 import { createSqlProjectRepository } from './repositories/sql-project-repository.js'
+import { createSqlResultsQueryRepository } from './repositories/sql-results-query-repository.js'
 import { createSqlRowRepository } from './repositories/sql-row-repository.js'
 import { createSqlRunRepository } from './repositories/sql-run-repository.js'
 import { createSqlSpanRepository } from './repositories/sql-span-repository.js'
@@ -40,5 +41,6 @@ export function createSqlRepositories(deps: SqlDeps): Repositories {
     signInLinks: createSqlSignInLinkRepository(deps),
     tableOptions: createSqlTableOptionsRepository(deps),
     spans: createSqlSpanRepository(deps),
+    resultsQuery: createSqlResultsQueryRepository(deps),
   }
 }

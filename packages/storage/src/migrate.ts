@@ -4,6 +4,7 @@ import { initialMigration } from './migrations/0001-initial.js'
 import { engineMigration } from './migrations/0002-engine.js'
 import { accountsMigration } from './migrations/0003-accounts.js'
 import { tracesMigration } from './migrations/0004-traces.js'
+import { resultsQueryMigration } from './migrations/0005-results-query.js'
 import type { Database, Dialect } from './schema.js'
 
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0002-engine': engineMigration(dialect),
     '0003-accounts': accountsMigration(dialect),
     '0004-traces': tracesMigration(dialect),
+    '0005-results-query': resultsQueryMigration(dialect),
   }
 }
 

@@ -208,6 +208,23 @@ export interface SpansTable {
   received_at: string
 }
 
+/**
+ * Per (column, row), a copy of the latest finished result's filter and footer fields (added by
+ * 0005-results-query, kept current by every cell result write). `verdict`: 0 fail, 1 pass,
+ * 2 done without a verdict, 3 error, 4 error coded judge_unparseable.
+ */
+export interface LatestResultsTable {
+  column_id: string
+  row_id: number
+  run_id: string
+  finished_at: string
+  verdict: number
+  value_num: number | null
+  tokens_in: number
+  tokens_out: number
+  cost: number | null
+}
+
 export interface Database {
   users: UsersTable
   projects: ProjectsTable
@@ -226,6 +243,7 @@ export interface Database {
   sign_in_links: SignInLinksTable
   table_options: TableOptionsTable
   spans: SpansTable
+  latest_results: LatestResultsTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

@@ -13,6 +13,7 @@ import type {
   SignInLinkRepository,
   TableOptionsRepository,
 } from './accounts.js'
+import type { ResultsQueryRepository } from './results-query.js'
 import type { SpanRepository } from './span-repository.js'
 
 /*
@@ -217,4 +218,5 @@ export interface Repositories {
   signInLinks: SignInLinkRepository
   tableOptions: TableOptionsRepository
   spans: SpanRepository
+  resultsQuery: ResultsQueryRepository
 }

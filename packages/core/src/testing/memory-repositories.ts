@@ -13,6 +13,7 @@ import { createMemoryEvaluationRepository } from './memory/evaluation-repository
 import { createMemoryEvaluatorRepository } from './memory/evaluator-repository.js'
 import { createMemoryModelCacheRepository } from './memory/model-cache-repository.js'
 import { createMemoryProjectRepository } from './memory/project-repository.js'
+import { createMemoryResultsQueryRepository } from './memory/results-query-repository.js'
 import { createMemoryRowRepository } from './memory/row-repository.js'
 import { createMemoryRunRepository } from './memory/run-repository.js'
 import { createMemorySpanRepository } from './memory/span-repository.js'
@@ -41,5 +42,6 @@ export function createMemoryRepositories(
     signInLinks: createMemorySignInLinkRepository(state),
     tableOptions: createMemoryTableOptionsRepository(state),
     spans: createMemorySpanRepository(state, deps),
+    resultsQuery: createMemoryResultsQueryRepository(state, deps),
   }
 }

@@ -9,6 +9,7 @@ import { translateWrite } from '../db-errors.js'
 import type { CellResultsTable, Dialect } from '../schema.js'
 import type { SqlDeps } from '../sql-deps.js'
 import { checkNoNul, parseInput } from './sql-checks.js'
+import { recordLatestResults } from './sql-latest-results.js'
 import { rowIdOf, rowKeyOf } from './sql-row-id.js'
 
 /** Ids per `IN (…)` list: well under every dialect's parameter limit. */
@@ -257,6 +258,11 @@ export function createSqlCellResultRepository(deps: SqlDeps): CellResultReposito
                 : [u.tokensIn, u.tokensOut, runId]
             await trx.executeQuery(CompiledQuery.raw(addUsageSql(dialect, mode), params))
           }
+          // What the results table shows: the latest finished result of each cell.
+          const fresh = results.flatMap((result, i) =>
+            stored[i] ? [{ result, rowKey: rowKeys[i] as number }] : [],
+          )
+          await recordLatestResults(trx, dialect, fresh)
           return stored
         }),
       {

@@ -9,6 +9,7 @@ import { describeEvaluatorContract } from './evaluator.contract.js'
 import type { MakeHarness } from './harness.js'
 import { describeModelCacheContract } from './model-cache.contract.js'
 import { describeProjectContract } from './project.contract.js'
+import { describeResultsQueryContract } from './results-query.contract.js'
 import { describeRowContract } from './row.contract.js'
 import { describeRunContract } from './run.contract.js'
 import { describeSpanContract } from './span.contract.js'
@@ -33,5 +34,6 @@ export function describeRepositoriesContract(adapter: string, make: MakeHarness)
     describeModelCacheContract(make)
     describeAccountsContract(make)
     describeSpanContract(make)
+    describeResultsQueryContract(make)
   })
 }
