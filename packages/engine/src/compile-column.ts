@@ -455,7 +455,13 @@ function callSettings(
 /** One cell's call context: the column's settings with the cell's signals and accounting. */
 function callContext(settings: CallSettings, env: CellEnv): CallContext {
   return {
-    ...settings,
+    target: settings.target,
+    params: settings.params,
+    timeoutMs: settings.timeoutMs,
+    policy: settings.policy,
+    clock: settings.clock,
+    random: settings.random,
+    hash: settings.hash,
     limiter: env.limiter as ConnectionLimiter,
     cache: env.cacheEnabled ? env.cache : null,
     inflight: env.inflight,

@@ -58,6 +58,56 @@ const cachedAnswer = (text: string): ModelAnswer => ({
   latencyMs: 0,
 })
 
+type KeyParts = {
+  target: CallContext['target']
+  system: string | undefined
+  schema: ModelRequest['responseSchema']
+  params: ModelParams
+  prefix: string
+  suffix: string
+}
+
+/** By a column's params object: what its calls' cache keys share (one column, one judge). */
+const keyPartsByParams = new WeakMap<object, KeyParts>()
+
+/**
+ * The request key is the hash of `JSON.stringify([provider, baseUrl, model, params, system,
+ * prompt, responseSchema])`; everything but the prompt is the same for every call of a column,
+ * so its JSON is made once (the string is identical, so stored cache entries keep matching).
+ */
+function keyParts(
+  request: Pick<ModelRequest, 'system' | 'prompt' | 'responseSchema'>,
+  ctx: CallContext,
+): KeyParts {
+  const known = keyPartsByParams.get(ctx.params)
+  if (
+    known &&
+    known.target === ctx.target &&
+    known.system === request.system &&
+    known.schema === request.responseSchema
+  )
+    return known
+  const { connection } = ctx.target
+  const params: ModelParams = { ...connection.defaults, ...ctx.params }
+  const head = JSON.stringify([
+    connection.provider,
+    connection.baseUrl,
+    connection.model,
+    params,
+    request.system ?? null,
+  ])
+  const parts: KeyParts = {
+    target: ctx.target,
+    system: request.system,
+    schema: request.responseSchema,
+    params,
+    prefix: `${head.slice(0, -1)},`,
+    suffix: `,${JSON.stringify(request.responseSchema ?? null)}]`,
+  }
+  keyPartsByParams.set(ctx.params, parts)
+  return parts
+}
+
 /**
  * One model call for one cell: the cache first (stored answers, then identical requests in
  * flight), then the connection's limiter, then the provider with retries. Nothing is sent once
@@ -70,19 +120,12 @@ export async function callModel(
   acc: CellAccumulator,
 ): Promise<Result<ModelAnswer, ModelFailure>> {
   const { connection } = ctx.target
-  const params: ModelParams = { ...connection.defaults, ...ctx.params }
+  const parts = keyParts(request, ctx)
+  const params = parts.params
   const full: ModelRequest = { ...request, params, timeoutMs: ctx.timeoutMs }
-  const key = ctx.hash(
-    JSON.stringify([
-      connection.provider,
-      connection.baseUrl,
-      connection.model,
-      params,
-      request.system ?? null,
-      request.prompt,
-      request.responseSchema ?? null,
-    ]),
-  )
+  // JSON.stringify([provider, baseUrl, model, params, system, prompt, schema]), with only the
+  // prompt serialized per call.
+  const key = ctx.hash(parts.prefix + JSON.stringify(request.prompt) + parts.suffix)
   acc.promptHash ??= key
   acc.model = connection.model
   if (!ctx.cache) return send(key, full, ctx, acc)
