@@ -16,6 +16,7 @@ import { registerExportRoutes } from './routes/export.js'
 import { registerImportRoutes } from './routes/imports.js'
 import { registerProductionDataRoutes } from './routes/production-data.js'
 import { registerProjectRoutes } from './routes/projects.js'
+import { registerResultRoutes } from './routes/results.js'
 import { registerRunRoutes } from './routes/runs.js'
 import { registerTokenRoutes } from './routes/tokens.js'
 import { registerUserRoutes } from './routes/users.js'
@@ -118,6 +119,7 @@ export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void }
   registerRunRoutes(app, deps)
   registerProductionDataRoutes(app, deps)
   registerExportRoutes(app, deps)
+  registerResultRoutes(app, deps)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',

@@ -173,7 +173,9 @@ describe('HTTP: import, columns, runs, stop, resume, live events', () => {
     expect(outcomes.map((o) => o.rowId)).toEqual([rowsPage[1]?.id, rowsPage[2]?.id])
     for (const o of outcomes) expect(o.status).toBe('done')
     // Nothing was stored: no column, no result.
-    expect(((await call('GET', `/api/v1/evaluations/${id}`)).body.columns as unknown[]).length).toBe(2)
+    expect(
+      ((await call('GET', `/api/v1/evaluations/${id}`)).body.columns as unknown[]).length,
+    ).toBe(2)
   })
 
   it('exports results with footer rows, formula injection neutralised, and JSONL', async () => {

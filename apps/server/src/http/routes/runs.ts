@@ -1,4 +1,12 @@
-import { AssayError, BudgetSchema, liveElapsedMs, type Run, RunSchema } from '@assay/core'
+import {
+  AssayError,
+  BudgetSchema,
+  liveElapsedMs,
+  RESULTS_FILTERS_MAX,
+  ResultsFilterSchema,
+  type Run,
+  RunSchema,
+} from '@assay/core'
 import type { RunProgress } from '@assay/engine'
 import { z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
@@ -24,6 +32,8 @@ const StartRunBody = z.object({
   mode: z.enum(['all', 'unfinished', 'column', 'failed', 'rows']).default('unfinished'),
   columnIds: z.array(z.string().min(1).max(64)).max(500).optional(),
   rowIds: z.array(z.string().min(1).max(64)).max(MAX_ROW_IDS).optional(),
+  /** Mode `rows` for the table's filtered rows: the rows matching these filters now. */
+  filters: z.array(ResultsFilterSchema).max(RESULTS_FILTERS_MAX).optional(),
   budget: BudgetSchema.optional(),
 })
 
@@ -45,6 +55,27 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
       startedByName,
       progress: progress ? (JSON.parse(JSON.stringify(progress)) as Record<string, unknown>) : null,
     }
+  }
+
+  /** The ids of the rows matching the table's filters, in row order, at most MAX_ROW_IDS. */
+  async function matchingRowIds(
+    evaluationId: string,
+    filters: z.infer<typeof ResultsFilterSchema>[],
+  ): Promise<string[]> {
+    const ids: string[] = []
+    let cursor: string | null = null
+    do {
+      const page = await repos.resultsQuery.page(evaluationId, { filters, limit: 500, cursor })
+      for (const row of page.rows) ids.push(row.id)
+      cursor = page.nextCursor
+      if (ids.length > MAX_ROW_IDS) {
+        throw new AssayError(
+          'limit_exceeded',
+          `more than ${MAX_ROW_IDS} rows match; narrow the filters`,
+        )
+      }
+    } while (cursor)
+    return ids
   }
 
   async function mustRun(runId: string): Promise<Run> {
@@ -82,6 +113,14 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
         throw new AssayError('invalid_input', 'mode "column" needs columnIds', {
           position: { field: 'columnIds' },
         })
+      }
+      if (body.mode === 'rows' && !body.rowIds?.length && body.filters?.length) {
+        body.rowIds = await matchingRowIds(evaluationId, body.filters)
+        if (body.rowIds.length === 0) {
+          throw new AssayError('invalid_input', 'no row matches the filters', {
+            position: { field: 'filters' },
+          })
+        }
       }
       if (body.mode === 'rows' && !body.rowIds?.length) {
         throw new AssayError('invalid_input', 'mode "rows" needs rowIds', {
