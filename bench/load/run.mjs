@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { HOST, killAll, ROOT, startStub, track } from '../engine/processes.mjs'
+import { killAll, ROOT, startStub, track } from '../engine/processes.mjs'
 
 const { values: args } = parseArgs({
   options: {
