@@ -1,7 +1,7 @@
 // bench/engine: the run engine end to end. Every benchmark runs the real CLI as its own process
 // (`assay run FILE.yaml --json`, a fresh SQLite database) against the stub LLM, also its own
-// process (real HTTP on 127.0.0.1, the real AI SDK), then checks the run's summary against the
-// stub's counters and the database.
+// process (real HTTP on 127.0.0.1, through the `openai-compatible` connection's direct client),
+// then checks the run's summary against the stub's counters and the database.
 //
 // Usage: node bench/engine/run.mjs [throughput|overhead|stop|rss|faults ...] [--full]
 //   (default: all). The long runs (overhead's judge run, rss) get a SIGINT (a confirmed stop)

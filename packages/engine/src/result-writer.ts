@@ -16,13 +16,15 @@ export type WriterOptions = {
 }
 
 /**
- * A commit costs about half a millisecond on SQLite (the WAL append), so batches are gathered
- * for a few milliseconds even when few cells finish at a time; a cell waits at most that long
- * for its batch (its connection slot is free already).
+ * Results go out at the next turn of the event loop: a row waits for its batch before it is
+ * done, so a timer here would cap a run without model calls (metrics only) at rows in flight
+ * per delay (measured: 10 ms held a 100,000-row exact-match run near 550 cells/s). Under load
+ * batches grow by themselves, since the next one fills while one is written. Answers for the
+ * cache are served from the buffer meanwhile, so they can wait and share fewer commits.
  */
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   maxBatch: 512,
-  flushDelayMs: 10,
+  flushDelayMs: 0,
   cacheFlushDelayMs: 200,
 }
 
