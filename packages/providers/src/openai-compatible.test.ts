@@ -109,6 +109,42 @@ describe.each(CLIENTS)('openai-compatible provider (%s client)', (client) => {
     expect(recorder.headers[0]?.get('authorization')).toBeNull()
   })
 
+  it('sends each call its own prompt around the same settings (bodies built from one frame)', async () => {
+    const recorder = recordingFetch()
+    const provider = createModelProvider(endpoint('tool-call'), { fetch: recorder.fetch })
+    const params = { temperature: 0.5 }
+    for (const prompt of ['first "quoted"\nrow', 'second row ünïcode'])
+      await provider.generate({ ...judgeRequest, params, prompt }, { signal: signal() })
+    await provider.generate({ prompt: 'plain', params, timeoutMs: 5_000 }, { signal: signal() })
+    const [first, second, plain] = recorder.bodies
+    const common = {
+      model: 'stub-model',
+      temperature: 0.5,
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'judge_answer',
+            description: 'Give your answer as the arguments of this call.',
+            parameters: JUDGE_SCHEMA,
+          },
+        },
+      ],
+      tool_choice: { type: 'function', function: { name: 'judge_answer' } },
+    }
+    const messages = (prompt: string) => [
+      { role: 'system', content: 'You are a strict judge.' },
+      { role: 'user', content: prompt },
+    ]
+    expect(first).toEqual({ ...common, messages: messages('first "quoted"\nrow') })
+    expect(second).toEqual({ ...common, messages: messages('second row ünïcode') })
+    expect(plain).toEqual({
+      model: 'stub-model',
+      temperature: 0.5,
+      messages: [{ role: 'user', content: 'plain' }],
+    })
+  })
+
   it('json-schema mode sends response_format json_schema and returns JSON text of that shape', async () => {
     const recorder = recordingFetch()
     const provider = createModelProvider(endpoint('json-schema'), { fetch: recorder.fetch })

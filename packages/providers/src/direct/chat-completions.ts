@@ -51,6 +51,31 @@ export function createChatCompletionsProvider(
   }
   const secret = endpoint.apiKey
 
+  // The body around the prompt is the same for every call of a column (a judge's system
+  // message and answer schema): it is serialized once per params object, system and schema.
+  const frames = new WeakMap<object, BodyFrame>()
+  const bodyFrame = (request: ModelRequest): BodyFrame => {
+    const known = frames.get(request.params)
+    if (known && known.system === request.system && known.schema === request.responseSchema)
+      return known
+    const toolName = request.responseSchema ? toolNameOf(request.responseSchema.name) : ''
+    const { messages, tools, tool_choice, ...rest } = requestBody(endpoint, request, toolName)
+    const system = messages.length > 1 ? JSON.stringify(messages[0]) : null
+    const restJson = JSON.stringify(rest)
+    const head = `${restJson.slice(0, -1)}${restJson === '{}' ? '' : ','}"messages":[${system === null ? '' : `${system},`}{"role":"user","content":`
+    const after = tools === undefined ? '' : `,"tools":${JSON.stringify(tools)}`
+    const choice = tool_choice === undefined ? '' : `,"tool_choice":${JSON.stringify(tool_choice)}`
+    const frame: BodyFrame = {
+      system: request.system,
+      schema: request.responseSchema,
+      toolName,
+      head,
+      tail: `}]${after}${choice}}`,
+    }
+    frames.set(request.params, frame)
+    return frame
+  }
+
   return {
     async generate(request, { signal, startSignal }) {
       const started = performance.now()
@@ -71,8 +96,9 @@ export function createChatCompletionsProvider(
           message: invalid,
           latencyMs: elapsed(),
         })
-      const toolName = request.responseSchema ? toolNameOf(request.responseSchema.name) : ''
-      const body = JSON.stringify(requestBody(endpoint, request, toolName))
+      const frame = bodyFrame(request)
+      const toolName = frame.toolName
+      const body = frame.head + JSON.stringify(request.prompt) + frame.tail
       let answer: HttpAnswer
       try {
         answer = await post(body, { signal, startSignal, timeoutMs: request.timeoutMs })
@@ -98,6 +124,15 @@ export function createChatCompletionsProvider(
       return { ok: true, value: { ...parsed.value, latencyMs } }
     },
   }
+}
+
+/** A request body without its prompt: `head + JSON.stringify(prompt) + tail`. */
+type BodyFrame = {
+  system: string | undefined
+  schema: ModelRequest['responseSchema']
+  toolName: string
+  head: string
+  tail: string
 }
 
 /** The mode a request is sent in: only requests with a schema ask for structured output. */
