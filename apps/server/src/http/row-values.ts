@@ -32,3 +32,16 @@ export async function rowValuesById(
   }
   return out
 }
+
+/** The same values keyed by column name: what `{{column name}}` templates read. */
+export function valuesByName(
+  columns: readonly Column[],
+  byId: ReadonlyMap<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const column of columns) {
+    const value = byId.get(column.id)
+    if (value !== undefined) out[column.name] = value
+  }
+  return out
+}

@@ -18,7 +18,8 @@ import {
 import { z } from '@hono/zod-openapi'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
-import { rowValuesById } from '../row-values.js'
+import { rowValuesById, valuesByName } from '../row-values.js'
+import { assertNoActiveRun } from '../run-guards.js'
 import { EvaluationParam } from './evaluations.js'
 
 const ColumnParam = z.object({ columnId: z.string().min(1).max(64) })
@@ -245,11 +246,7 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
           'data columns belong to the dataset and cannot be deleted',
         )
       }
-      for (const run of await repos.runs.listByStatus(['running', 'stopping', 'queued'])) {
-        if (run.evaluationId === column.evaluationId) {
-          throw new AssayError('invalid_state', 'a run of this evaluation is active; stop it first')
-        }
-      }
+      await assertNoActiveRun(repos, column.evaluationId)
       await repos.columns.delete(column.id)
       return c.body(null, 204)
     },
@@ -369,11 +366,7 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
       if (!row || row.evaluationId !== evaluationId)
         throw new AssayError('not_found', 'no such row in this evaluation')
       const byId = await rowValuesById(repos, row, columns)
-      const values = Object.fromEntries(
-        columns
-          .filter((col) => byId.has(col.id))
-          .map((col) => [col.name, byId.get(col.id) as string]),
-      )
+      const values = valuesByName(columns, byId)
       const request = renderApiRequest(generator, values)
       if (!request.ok) throw new AssayError('invalid_input', request.error.message)
       const shown = {
@@ -457,11 +450,7 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
         throw new AssayError('not_found', 'no such row in this evaluation')
       const byId = await rowValuesById(repos, row, columns)
       if (body.template !== undefined) {
-        const values = Object.fromEntries(
-          columns
-            .filter((col) => byId.has(col.id))
-            .map((col) => [col.name, byId.get(col.id) as string]),
-        )
+        const values = valuesByName(columns, byId)
         const rendered = renderTemplate(body.template, values)
         return c.json(
           rendered.ok

@@ -14,6 +14,7 @@ import { principalOf } from '../auth/access.js'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody } from '../route.js'
 import type { SseMessage } from '../run-event-hub.js'
+import { assertNoActiveRun } from '../run-guards.js'
 import { EvaluationParam } from './evaluations.js'
 
 const RunParam = z.object({ runId: z.string().min(1).max(64) })
@@ -101,14 +102,7 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { evaluationId } = c.req.valid('param')
       const body = c.req.valid('json')
-      for (const active of await repos.runs.listByStatus(['queued', 'running', 'stopping'])) {
-        if (active.evaluationId === evaluationId) {
-          throw new AssayError(
-            'invalid_state',
-            `run ${active.id} of this evaluation is still ${active.status}; stop it or wait`,
-          )
-        }
-      }
+      await assertNoActiveRun(repos, evaluationId)
       if (body.mode === 'column' && !body.columnIds?.length) {
         throw new AssayError('invalid_input', 'mode "column" needs columnIds', {
           position: { field: 'columnIds' },
@@ -235,14 +229,7 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { runId } = c.req.valid('param')
       const run = await mustRun(runId)
-      for (const other of await repos.runs.listByStatus(['queued', 'running', 'stopping'])) {
-        if (other.evaluationId === run.evaluationId && other.id !== runId) {
-          throw new AssayError(
-            'invalid_state',
-            `run ${other.id} of this evaluation is still ${other.status}`,
-          )
-        }
-      }
+      await assertNoActiveRun(repos, run.evaluationId, runId)
       if (run.status !== 'stopped' && run.status !== 'failed') {
         throw new AssayError(
           'invalid_state',
