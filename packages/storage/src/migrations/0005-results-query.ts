@@ -43,11 +43,12 @@ export function resultsQueryMigration(dialect: Dialect) {
         .on('latest_results')
         .columns(['run_id', 'column_id', 'row_id'])
         .execute()
-      // Verdict filters and score sorts read one column's cells in verdict and score order.
+      // Verdict filters, score sorts and footers read one column's cells in verdict and score
+      // order; with the usage columns in it, a footer is a scan of this index alone.
       await db.schema
         .createIndex('latest_results_score')
         .on('latest_results')
-        .columns(['column_id', 'verdict', 'value_num', 'row_id'])
+        .columns(['column_id', 'verdict', 'value_num', 'row_id', 'tokens_in', 'tokens_out', 'cost'])
         .execute()
 
       await sql`

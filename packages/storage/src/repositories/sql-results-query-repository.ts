@@ -68,7 +68,16 @@ class Joins {
   readonly #parts: Sql[] = []
   readonly #aliases = new Map<string, string>()
 
-  constructor(readonly ctx: Context) {}
+  /** The row id the joins hang off: `r.id`, or the anchor's row id when there is no `rows r`. */
+  readonly rowRef: Sql
+
+  constructor(
+    readonly ctx: Context,
+    anchor?: { columnId: string; alias: string },
+  ) {
+    this.rowRef = sql.raw(anchor ? `${anchor.alias}.row_id` : 'r.id')
+    if (anchor) this.#aliases.set(`result:${anchor.columnId}`, anchor.alias)
+  }
 
   #alias(key: string, make: (alias: Sql) => Sql): string {
     let alias = this.#aliases.get(key)
@@ -85,8 +94,8 @@ class Joins {
     const runId = this.ctx.runId
     return this.#alias(`result:${columnId}`, (a) =>
       runId === null
-        ? sql`left join latest_results ${a} on ${a}.column_id = ${columnId} and ${a}.row_id = r.id`
-        : sql`left join cell_results ${a} on ${a}.run_id = ${runId} and ${a}.column_id = ${columnId} and ${a}.row_id = r.id`,
+        ? sql`left join latest_results ${a} on ${a}.column_id = ${columnId} and ${a}.row_id = ${this.rowRef}`
+        : sql`left join cell_results ${a} on ${a}.run_id = ${runId} and ${a}.column_id = ${columnId} and ${a}.row_id = ${this.rowRef}`,
     )
   }
 
@@ -104,7 +113,8 @@ class Joins {
   value(columnId: string): string {
     return this.#alias(
       `value:${columnId}`,
-      (a) => sql`left join cell_values ${a} on ${a}.column_id = ${columnId} and ${a}.row_id = r.id`,
+      (a) =>
+        sql`left join cell_values ${a} on ${a}.column_id = ${columnId} and ${a}.row_id = ${this.rowRef}`,
     )
   }
 
@@ -171,10 +181,19 @@ function filterExpr(joins: Joins, { filter, column }: PlannedFilter): Sql {
           return sql`(${text} is not null and ${text} <> '')`
         case 'equals':
           return sql`(${text} = ${value})`
-        case 'contains':
-          return dialect === 'postgres'
-            ? sql`(strpos(lower(${collated(dialect, text)}), ${foldAscii(value)}) > 0)`
-            : sql`(instr(lower(${text}), ${foldAscii(value)}) > 0)`
+        case 'contains': {
+          const needle = foldAscii(value)
+          if (dialect === 'postgres') {
+            return sql`(strpos(lower(${collated(dialect, text)}), ${needle}) > 0)`
+          }
+          const exact = sql`(instr(lower(${text}), ${needle}) > 0)`
+          // A data value is a substring of the row's JSON text when the needle holds nothing
+          // JSON escapes; SQLite's LIKE folds ASCII case as `contains` does. So a cheap LIKE on
+          // the whole text first spares most rows the JSON parse.
+          if (column.role.kind !== 'data' || /["\\\u0000-\u001f]/.test(value)) return exact
+          const pattern = `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+          return sql`(r.data like ${pattern} escape '\\' and ${exact})`
+        }
       }
       break
     }
@@ -345,19 +364,39 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
 
   async function count(ctx: Context, filters: readonly PlannedFilter[]): Promise<number> {
     if (filters.length === 0) return ctx.rowCount
-    const joins = new Joins(ctx)
-    const where = whereOf(joins, filters)
     const { rows } = await sql<{ n: number | string }>`
-      select count(*) as n from rows r ${joins.sql()} where ${where}
+      select count(*) as n from (${matchingIds(ctx, filters)}) matching
     `.execute(db)
     return Number(rows[0]?.n ?? 0)
   }
 
-  /** `select r.id from rows r … where <filters>`: the matching rows, as a subquery. */
+  /**
+   * `select … as id … where <filters>`: the matching rows' ids, as a subquery. When a filter
+   * only lets through cells with a result (a score, or verdicts without pending) and none reads
+   * the row's data, the query starts from that column's results (an index range) instead of
+   * every row of the evaluation: they belong to it anyway.
+   */
   function matchingIds(ctx: Context, filters: readonly PlannedFilter[]): Sql {
+    const anchor = filters.find(
+      ({ filter }) =>
+        filter.type === 'score' ||
+        (filter.type === 'verdict' && !filter.values.includes('pending')),
+    )
+    const readsData = filters.some(({ column }) => column.role.kind === 'data')
+    if (anchor && !readsData) {
+      const columnId = anchor.column.column.id
+      const joins = new Joins(ctx, { columnId, alias: 'a' })
+      const conditions = filters.map((filter) => filterExpr(joins, filter))
+      const from = ctx.runId === null ? sql`latest_results a` : sql`cell_results a`
+      const own =
+        ctx.runId === null
+          ? sql`a.column_id = ${columnId}`
+          : sql`a.run_id = ${ctx.runId} and a.column_id = ${columnId}`
+      return sql`select a.row_id as id from ${from} ${joins.sql()} where ${own} and ${sql.join(conditions, sql` and `)}`
+    }
     const joins = new Joins(ctx)
     const where = whereOf(joins, filters)
-    return sql`select r.id from rows r ${joins.sql()} where ${where}`
+    return sql`select r.id as id from rows r ${joins.sql()} where ${where}`
   }
 
   /** The generator/evaluator results and manual/human values of some rows, by row id. */
@@ -623,9 +662,28 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
         })
       }
       const filters = planFilters(ctx.columns, query.filters)
-      const joins = new Joins(ctx)
-      const where = whereOf(joins, filters)
+      // Only rows with a judge score count, so without data to read the query starts from the
+      // judge's results rather than from every row.
+      const anchored =
+        label.role.kind !== 'data' && !filters.some(({ column }) => column.role.kind === 'data')
+      const joins = anchored
+        ? new Joins(ctx, { columnId: evaluatorColumnId, alias: 'a' })
+        : new Joins(ctx)
       const score = scoreExpr(joins, evaluatorColumnId)
+      const conditions = filters.map((filter) => filterExpr(joins, filter))
+      const source = anchored
+        ? ctx.runId === null
+          ? sql`latest_results a`
+          : sql`cell_results a`
+        : sql`rows r`
+      conditions.unshift(
+        anchored
+          ? ctx.runId === null
+            ? sql`a.column_id = ${evaluatorColumnId}`
+            : sql`a.run_id = ${ctx.runId} and a.column_id = ${evaluatorColumnId}`
+          : sql`r.evaluation_id = ${ctx.evaluationId}`,
+      )
+      const where = sql.join(conditions, sql` and `)
       const labelKind = label.role.kind
       const labelExpr =
         labelKind === 'evaluator'
@@ -633,11 +691,19 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
           : labelKind === 'thumbs'
             ? ref(joins.value(labelColumnId), 'value')
             : textExpr(joins, label)
-      const { rows } = await sql<{ s: number | null; l: number | string | null }>`
-        select ${score} as s, ${labelExpr} as l from rows r ${joins.sql()}
-        where ${where} and ${score} is not null and ${labelExpr} is not null
+      // Distinct (score, label) pairs with their counts: few, whatever the number of rows.
+      const { rows } = await sql<{
+        s: number | null
+        l: number | string | null
+        n: number | string
+      }>`
+        select s, l, count(*) as n from (
+          select ${score} as s, ${labelExpr} as l from ${source} ${joins.sql()}
+          where ${where} and ${score} is not null and ${labelExpr} is not null
+        ) pairs
+        group by s, l
       `.execute(db)
-      const pairs = rows.map((record) => {
+      const distinct = rows.map((record) => {
         const l = record.l
         const value =
           labelKind === 'evaluator'
@@ -648,6 +714,10 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
               ? thumbsScore(l === null ? null : String(l))
               : labelValue(l === null ? null : String(l))
         return [record.s === null ? null : Number(record.s), value] as const
+      })
+      const pairs: (readonly [number | null, number | null])[] = []
+      distinct.forEach((pair, i) => {
+        for (let k = Number(rows[i]?.n ?? 0); k > 0; k--) pairs.push(pair)
       })
       const threshold = judge.role.threshold
       return {
@@ -713,30 +783,39 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
         from cell_results x
         join cell_results y on y.run_id = ${runB} and y.column_id = x.column_id
           and y.row_id = x.row_id
+        join rows r on r.id = x.row_id
         where x.run_id = ${runA} and x.column_id in (${columnList})
           and x.status = 'done' and y.status = 'done' and x.pass is not null
           and y.pass is not null and x.pass <> y.pass${inMatching('x')}`
-      const { rows: flipCounts } = await sql<{
+      // Every flip once, as small integer records; counts and the page are taken from them.
+      const { rows: flipRows } = await sql<{
         column_id: string
-        fixed: number | string | null
-        broken: number | string | null
+        id: number | string
+        idx: number | string
+        pass_a: number | string
       }>`${head}
-        select x.column_id as column_id,
-          sum(case when x.pass = 0 then 1 else 0 end) as fixed,
-          sum(case when x.pass = 1 then 1 else 0 end) as broken
+        select x.column_id as column_id, r.id as id, r.idx as idx, x.pass as pass_a
         ${flips}
-        group by x.column_id
       `.execute(db)
-      const { rows: changedCount } = await sql<{ n: number | string }>`${head}
-        select count(distinct x.row_id) as n ${flips}
-      `.execute(db)
-      const { rows: pageRows } = await sql<{ id: number | string; idx: number | string }>`${head}
-        select r.id as id, r.idx as idx from rows r
-        where r.evaluation_id = ${ctx.evaluationId} and r.idx > ${after}
-          and exists (select 1 ${flips} and x.row_id = r.id)
-        order by r.idx
-        limit ${query.limit + 1}
-      `.execute(db)
+      const fixedOf = new Map<string, number>()
+      const brokenOf = new Map<string, number>()
+      const changedRows = new Map<number, number>()
+      for (const flip of flipRows) {
+        const counts = Number(flip.pass_a) === 1 ? brokenOf : fixedOf
+        counts.set(flip.column_id, (counts.get(flip.column_id) ?? 0) + 1)
+        changedRows.set(Number(flip.idx), Number(flip.id))
+      }
+      const flipCounts = compared.map((columnId) => ({
+        column_id: columnId,
+        fixed: fixedOf.get(columnId) ?? 0,
+        broken: brokenOf.get(columnId) ?? 0,
+      }))
+      const changedCount = [{ n: changedRows.size }]
+      const pageRows = [...changedRows]
+        .filter(([idx]) => idx > after)
+        .sort((x, y) => x[0] - y[0])
+        .slice(0, query.limit + 1)
+        .map(([idx, id]) => ({ idx, id }))
       const more = pageRows.length > query.limit
       const page = pageRows.slice(0, query.limit)
       const cells = new Map<number, CellVerdictChange[]>()
