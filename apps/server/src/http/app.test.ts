@@ -17,6 +17,8 @@ describe('HTTP app: auth, users, tokens, projects', () => {
     expect(await health.json()).toEqual({ status: 'ok', version: expect.any(String) })
     const me = await t.request(anonymous, 'GET', '/api/v1/auth/me')
     expect(me.status).toBe(401)
+    expect(health.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(health.headers.get('x-content-type-options')).toBe('nosniff')
     expect(await me.json()).toEqual({ error: { code: 'unauthorized', message: 'sign in first' } })
   })
 
