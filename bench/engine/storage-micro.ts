@@ -1,4 +1,5 @@
 // Dev micro-benchmark (not part of the suite): the engine's storage work per judge cell on SQLite.
+// node --import tsx bench/engine/storage-micro.ts [BATCH] (ONLY=label-part runs one measure)
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -115,7 +116,12 @@ await time('cache get (hit)', 5000, async (i) => {
 await time(`results putMany x${B}`, 10000, (i) =>
   repos.cellResults.putMany(Array.from({ length: B }, (_, j) => result(i + j))),
 )
-await time('results put x1', 2000, (i) => repos.cellResults.put(result(10000 + i)))
+await time('results put, one at a time', 2000, async (i) => {
+  for (let j = i; j < i + B; j++) await repos.cellResults.put(result(10000 + j))
+})
+await time(`cache getMany x${B}`, 5000, (i) =>
+  repos.modelCache.getMany(Array.from({ length: B }, (_, j) => key(i + j))),
+)
 const { CompiledQuery } = await import('kysely')
 await time('kysely select 1', 5000, async (i) => {
   for (let j = i; j < i + B; j++) await opened.db.executeQuery(CompiledQuery.raw('select 1', []))
