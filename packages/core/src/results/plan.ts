@@ -124,18 +124,43 @@ export type SortKey = number | string | null
 /** Longer text keys are not carried in the cursor; the adapter reads the row's key again. */
 export const CURSOR_TEXT_KEY_MAX = 512
 
-export type Cursor = { index: number } & ({ key: SortKey } | { lookup: true })
+/** `total`: the matching rows counted for the first page, reused by the pages after it. */
+export type Cursor = { index: number; total?: number } & ({ key: SortKey } | { lookup: true })
 
 /** Identifies a sort, so that a cursor is only ever used with the sort it was made for. */
 export function sortSignature(sort: PlannedSort | null, scope = 'rows'): string {
   return sort === null ? `${scope}:index` : `${scope}:${sort.column.column.id}:${sort.direction}`
 }
 
-export function encodeCursor(signature: string, index: number, key: SortKey): string {
-  const body =
+/**
+ * Identifies a listing (sort, filters and run), so a cursor, and the total it carries, is only
+ * used for the query it was made for.
+ */
+export function listingSignature(
+  sort: PlannedSort | null,
+  filters: readonly unknown[],
+  runId: string | null,
+): string {
+  // FNV-1a over the filters and run: short, stable, and enough to tell two listings apart.
+  let hash = 0x811c9dc5
+  for (const char of JSON.stringify([filters, runId])) {
+    hash ^= char.codePointAt(0) ?? 0
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return `${sortSignature(sort)}:${hash.toString(36)}`
+}
+
+export function encodeCursor(
+  signature: string,
+  index: number,
+  key: SortKey,
+  total?: number,
+): string {
+  const body: Record<string, unknown> =
     typeof key === 'string' && key.length > CURSOR_TEXT_KEY_MAX
       ? { s: signature, i: index, l: 1 }
       : { s: signature, i: index, k: key }
+  if (total !== undefined) body.t = total
   return toBase64Url(new TextEncoder().encode(JSON.stringify(body)))
 }
 
@@ -148,12 +173,14 @@ export function decodeCursor(cursor: string, signature: string): Cursor {
     return bad('it was not made by this API')
   }
   if (typeof body !== 'object' || body === null) return bad('it was not made by this API')
-  const { s, i, k, l } = body as Record<string, unknown>
-  if (s !== signature) return bad('it belongs to another sort; start again without a cursor')
+  const { s, i, k, l, t } = body as Record<string, unknown>
+  if (s !== signature)
+    return bad('it belongs to another sort or filter; start again without a cursor')
   if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 0) return bad('no row index')
-  if (l === 1) return { index: i, lookup: true }
+  const total = typeof t === 'number' && Number.isSafeInteger(t) && t >= 0 ? { total: t } : {}
+  if (l === 1) return { index: i, lookup: true, ...total }
   if (k === null || typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))
-    return { index: i, key: k }
+    return { index: i, key: k, ...total }
   return bad('no sort key')
 }
 

@@ -164,7 +164,10 @@ export type ResultsPage = {
   rows: ResultsRow[]
   /** Pass it back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null
-  /** Rows matching the filters. */
+  /**
+   * Rows matching the filters: counted for the first page and carried by the cursor, so the
+   * pages of one listing agree (and do not count again).
+   */
   total: number
   /** Rows of the evaluation. */
   rowCount: number

@@ -14,6 +14,7 @@ import {
   fallbackScale,
   foldAscii,
   labelValue,
+  listingSignature,
   type PlannedColumn,
   type PlannedFilter,
   type PlannedSort,
@@ -28,7 +29,6 @@ import {
   type ResultsRow,
   RunComparisonQuerySchema,
   type SortKey,
-  sortSignature,
   thumbsScore,
 } from '@assay/core'
 import { type Kysely, type RawBuilder, sql } from 'kysely'
@@ -542,13 +542,15 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
       const ctx = await contextOf(evaluationId, query.runId)
       const filters = planFilters(ctx.columns, query.filters)
       const sort = planSort(ctx.columns, query.sort)
-      const signature = sortSignature(sort)
+      const signature = listingSignature(sort, query.filters, query.runId)
       const joins = new Joins(ctx)
       const where = whereOf(joins, filters)
       const key = sort === null ? sql`null` : sortKeyExpr(joins, sort)
       const conditions = [where]
+      let total: number | undefined
       if (query.cursor !== null) {
         const cursor = decodeCursor(query.cursor, signature)
+        total = cursor.total
         let cursorKey: SortKey = null
         if ('key' in cursor) cursorKey = cursor.key
         else if (sort !== null) {
@@ -608,11 +610,17 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
           : typeof last.k === 'string'
             ? last.k
             : Number(last.k)
+      // A first page that holds every match needs no count; later pages reuse the first's.
+      if (total === undefined) {
+        total = query.cursor === null && !more ? records.length : await count(ctx, filters)
+      }
       return {
         rows: [...views.values()],
         nextCursor:
-          more && last ? encodeCursor(signature, Number(last.idx), sort ? lastKey : null) : null,
-        total: await count(ctx, filters),
+          more && last
+            ? encodeCursor(signature, Number(last.idx), sort ? lastKey : null, total)
+            : null,
+        total,
         rowCount: ctx.rowCount,
       }
     },

@@ -365,6 +365,24 @@ export function describeResultsQueryContract(make: MakeHarness): void {
         }),
         'invalid_input',
       )
+      // A cursor belongs to its filters and run too.
+      const filtered = await repos.resultsQuery.page(m.evaluation.id, {
+        filters: [{ type: 'verdict', columnId: m.col.judge.id, values: ['fail', 'pending'] }],
+        limit: 5,
+      })
+      expect(filtered.nextCursor).not.toBeNull()
+      for (const other of [
+        { filters: [{ type: 'verdict', columnId: m.col.judge.id, values: ['fail'] }] },
+        {
+          filters: [{ type: 'verdict', columnId: m.col.judge.id, values: ['fail', 'pending'] }],
+          runId: m.runA.id,
+        },
+      ] as ResultsQueryInput[]) {
+        await expectCode(
+          repos.resultsQuery.page(m.evaluation.id, { ...other, cursor: filtered.nextCursor }),
+          'invalid_input',
+        )
+      }
       for (const cursor of ['nope!', 'eyJ4IjoxfQ', '']) {
         await expectCode(repos.resultsQuery.page(m.evaluation.id, { cursor }), 'invalid_input')
       }

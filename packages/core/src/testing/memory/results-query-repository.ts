@@ -12,6 +12,7 @@ import {
   fallbackScale,
   JUDGE_UNPARSEABLE,
   labelValue,
+  listingSignature,
   type PlannedColumn,
   type PlannedFilter,
   type PlannedSort,
@@ -21,7 +22,6 @@ import {
   planSort,
   type SortKey,
   scoreMatches,
-  sortSignature,
   textMatches,
   thumbsOf,
   thumbsScore,
@@ -219,15 +219,17 @@ export function createMemoryResultsQueryRepository(
       const columns = columnsOf(evaluationId)
       const filters = planFilters(columns, query.filters)
       const sort = planSort(columns, query.sort)
-      const signature = sortSignature(sort)
+      const signature = listingSignature(sort, query.filters, query.runId)
       const cells = cellsOf(evaluationId, query.runId)
       const keyed = cells.rows
         .filter((row) => matches(cells, filters, row))
         .map((row) => ({ row, index: row.index, key: sort ? keyOf(cells, sort, row) : null }))
         .sort((a, b) => compare(sort, a, b))
       let start = 0
+      let total = keyed.length
       if (query.cursor !== null) {
         const cursor = decodeCursor(query.cursor, signature)
+        total = cursor.total ?? total
         let key: SortKey = null
         if ('key' in cursor) key = cursor.key
         else if (sort !== null) {
@@ -268,8 +270,8 @@ export function createMemoryResultsQueryRepository(
       })
       return {
         rows,
-        nextCursor: more && last ? encodeCursor(signature, last.index, last.key) : null,
-        total: keyed.length,
+        nextCursor: more && last ? encodeCursor(signature, last.index, last.key, total) : null,
+        total,
         rowCount: cells.rows.length,
       }
     },
