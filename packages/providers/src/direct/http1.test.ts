@@ -1,8 +1,27 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHttp1Poster, TimeoutError } from './http1.js'
+
+/** A self-signed certificate for localhost and 127.0.0.1 (EC P-256, valid until 2126), tests only. */
+const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBmjCCAUGgAwIBAgIUILCP8+1gSbCXtMs+yugNs0jY6YEwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyODA1NTMyMloYDzIxMjYxMTA0
+MDU1MzIyWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAARMpSjh8RQyTyt+rstkZGteug7MauQ2t+1aUO+36ZwUOBAow0RJYRV/
+0lqyfLAcfVzMrHCOKIEgOnl1YLauu/dMo28wbTAdBgNVHQ4EFgQUZYpFwBW7GJ+L
+5p+JuU+egnh3r/AwHwYDVR0jBBgwFoAUZYpFwBW7GJ+L5p+JuU+egnh3r/AwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
+zj0EAwIDRwAwRAIgDX9w7BX36R74VlnqI1cOndtJkoT4J8vxeCfuxvJbVFwCIGoL
+oMu+Wd2Won+eOUh8B3gX3c8xjRco6t/aw6xwCqlb
+-----END CERTIFICATE-----`
+const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoBxk/l0mKWT7MInp
+cVnY1u9H53bjBz24JqFrcnbD1RKhRANCAARMpSjh8RQyTyt+rstkZGteug7MauQ2
+t+1aUO+36ZwUOBAow0RJYRV/0lqyfLAcfVzMrHCOKIEgOnl1YLauu/dM
+-----END PRIVATE KEY-----`
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
 
@@ -290,5 +309,39 @@ describe('HTTP/1.1 poster', () => {
   it('refuses header values with line breaks', () => {
     expect(() => createHttp1Poster('http://127.0.0.1:1/', { 'x-a': 'b\r\nx-c: d' })).toThrow()
     expect(() => createHttp1Poster('ftp://127.0.0.1/', {})).toThrow()
+  })
+
+  it('speaks https: verifies the server against the given CA and reuses the TLS socket', async () => {
+    let connections = 0
+    const server = createHttpsServer({ cert: TEST_CERT, key: TEST_KEY }, (req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => res.end(`echo ${Buffer.concat(chunks).toString()}`))
+    })
+    server.on('secureConnection', () => connections++)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      for (const host of ['localhost', '127.0.0.1']) {
+        const post = createHttp1Poster(
+          `https://${host}:${port}/v1/chat/completions`,
+          {},
+          {
+            ca: TEST_CERT,
+          },
+        )
+        expect((await post('{"a":1}', opts())).body).toBe('echo {"a":1}')
+        expect((await post('{"b":2}', opts())).body).toBe('echo {"b":2}')
+      }
+      expect(connections).toBe(2)
+      // Without the CA the self-signed server is refused.
+      const untrusted = createHttp1Poster(`https://localhost:${port}/v1`, {})
+      await expect(untrusted('{}', opts())).rejects.toMatchObject({
+        code: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/),
+      })
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })

@@ -81,7 +81,11 @@ function socketError(message: string, code: string, cause?: unknown): Error {
 export function createHttp1Poster(
   url: string,
   headers: Readonly<Record<string, string>>,
-  options: { abortGraceMs?: number } = {},
+  options: {
+    abortGraceMs?: number
+    /** Certificate authorities to trust for https instead of Node's (a private CA; tests). */
+    ca?: string | undefined
+  } = {},
 ): PostJson {
   const graceMs = options.abortGraceMs ?? ABORT_GRACE_MS
   const target = new URL(url)
@@ -106,6 +110,7 @@ export function createHttp1Poster(
           port,
           servername: isIp(host) ? undefined : host,
           ALPNProtocols: ['http/1.1'],
+          ...(options.ca ? { ca: options.ca } : {}),
         })
       : netConnect({ host, port })
     socket.setNoDelay(true)
