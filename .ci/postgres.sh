@@ -9,6 +9,12 @@ as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c
 case $cmd in
   start)
     port=${3:?port}
+    # Never wipe a live cluster: a server already answering on the port (or from this directory)
+    # belongs to someone else, or to an earlier start.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "postgres.sh: something already listens on 127.0.0.1:$port; stop it or pick another port" >&2
+      exit 3
+    fi
     rm -rf "$dir"; mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     as_pg "'$bin/initdb' -D '$dir/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >'$dir/initdb.log' 2>&1" \
