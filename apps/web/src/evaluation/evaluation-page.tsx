@@ -63,7 +63,11 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
   )
   const table = useTableOptions(evaluationId, e ? columns : undefined)
   const options = table.options ?? DEFAULT_OPTIONS
-  const visible = columns.filter((c) => !options.hidden.includes(c.id))
+  const hiddenKey = options.hidden.join(',')
+  const visible = useMemo(
+    () => columns.filter((c) => !hiddenKey.split(',').includes(c.id)),
+    [columns, hiddenKey],
+  )
   const [reloadKey, setReloadKey] = useState(0)
   const results = useResults(
     evaluationId,

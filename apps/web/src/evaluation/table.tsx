@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { type KeyboardEvent, memo, useEffect, useRef, useState } from 'react'
+import { type KeyboardEvent, memo, useEffect, useMemo, useRef, useState } from 'react'
 import type { Column, ColumnAggregate, ResultsRow, RowHeight, TableOptions } from '../api/types'
 import { MenuButton } from '../components/ui'
 import { num, pct, score } from '../format'
@@ -40,13 +40,17 @@ export function ResultsTable(props: Props) {
   const { columns, rows, total, options, aggregates } = props
   const scrollRef = useRef<HTMLElement>(null)
   const height = ROW_HEIGHTS[options.rowHeight]
-  const widths = columns.map((c) => widthOf(c, options.widths))
+  // Stable between scroll frames, so rows that stay in view are not rendered again.
+  const widths = useMemo(
+    () => columns.map((c) => widthOf(c, options.widths)),
+    [columns, options.widths],
+  )
   const fullWidth = INDEX_WIDTH + widths.reduce((a, b) => a + b, 0)
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => height,
-    overscan: 12,
+    overscan: 8,
   })
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new row height re-measures every row
   useEffect(() => {
@@ -54,6 +58,11 @@ export function ResultsTable(props: Props) {
   }, [height, virtualizer])
   const items = virtualizer.getVirtualItems()
   const last = items[items.length - 1]?.index ?? 0
+  // A fling (more than half a screen in one frame) draws light rows until the scroll settles.
+  const first = items[0]?.index ?? 0
+  const previousFirst = useRef(first)
+  const fast = virtualizer.isScrolling && Math.abs(first - previousFirst.current) > items.length / 2
+  previousFirst.current = first
   const { want } = props
   useEffect(() => {
     want(last)
@@ -99,7 +108,7 @@ export function ResultsTable(props: Props) {
               <div className="gc idx" style={{ width: INDEX_WIDTH }}>
                 {row ? row.index + 1 : item.index + 1}
               </div>
-              {row ? (
+              {row && !fast ? (
                 <RowCells
                   row={row}
                   columns={columns}
@@ -263,29 +272,31 @@ function Cell({
     )
   }
   if (kind === 'thumbs') {
-    const value = row.values[column.id]?.value ?? null
-    const set = (v: string) => onEdit(row, column, value === v ? null : v)
+    const stored = row.values[column.id]?.value ?? null
+    const value =
+      stored === '1' || stored === 'up' ? 'up' : stored === '0' || stored === 'down' ? 'down' : null
+    const set = (v: 'up' | 'down') => onEdit(row, column, value === v ? null : v)
     return (
       <span className="thumbs">
         <button
           type="button"
-          className={value === '1' ? 'thumb on up' : 'thumb'}
+          className={value === 'up' ? 'thumb on up' : 'thumb'}
           aria-label={`Thumbs up, row ${row.index + 1}`}
-          aria-pressed={value === '1'}
+          aria-pressed={value === 'up'}
           disabled={!canEdit}
-          onClick={() => set('1')}
+          onClick={() => set('up')}
         >
-          👍
+          <Thumb />
         </button>
         <button
           type="button"
-          className={value === '0' ? 'thumb on down' : 'thumb'}
+          className={value === 'down' ? 'thumb on down' : 'thumb'}
           aria-label={`Thumbs down, row ${row.index + 1}`}
-          aria-pressed={value === '0'}
+          aria-pressed={value === 'down'}
           disabled={!canEdit}
-          onClick={() => set('0')}
+          onClick={() => set('down')}
         >
-          👎
+          <Thumb down />
         </button>
       </span>
     )
@@ -422,5 +433,22 @@ function Footer({ aggregate: a }: { aggregate: ColumnAggregate | undefined }) {
         </div>
       ))}
     </dl>
+  )
+}
+
+function Thumb({ down }: { down?: boolean }) {
+  return (
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 24 24"
+      aria-hidden="true"
+      style={down ? { transform: 'rotate(180deg)' } : undefined}
+    >
+      <path
+        fill="currentColor"
+        d="M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z"
+      />
+    </svg>
   )
 }

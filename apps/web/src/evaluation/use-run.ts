@@ -16,6 +16,11 @@ export function useRuns(evaluationId: string) {
           }),
         )
       ).runs,
+    // Runs started elsewhere (another user, the CLI) show up within a few seconds.
+    refetchInterval: (query) => {
+      const latest = query.state.data?.[0]
+      return latest && ACTIVE.has(latest.status) ? false : 3_000
+    },
   })
 }
 
