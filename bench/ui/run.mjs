@@ -249,10 +249,12 @@ try {
       for (const entry of list.getEntries()) window.__long.push(entry.duration)
     }).observe({ type: 'longtask', buffered: false })
   })
+  const tiny = await scroll(1, 300)
   const steady = await scroll(96, 600)
   const fling = await scroll(1200, 300)
   const long = await page.evaluate(() => window.__long)
   for (const [label, result] of [
+    ['tiny (1 px/frame)', tiny],
     ['steady (96 px/frame)', steady],
     ['fling (1200 px/frame)', fling],
   ]) {

@@ -108,6 +108,11 @@ describe('the evaluation journey', () => {
     expect(await add.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true)
     await add.getByLabel('Threshold operator').selectOption('>')
     await threshold.fill('3')
+    // Test on chosen rows before saving: nothing is stored.
+    await add.getByRole('textbox', { name: 'Rows' }).fill('1-2')
+    await add.getByRole('button', { name: 'Test', exact: true }).click()
+    await add.getByTestId('test-outcomes').waitFor()
+    expect(await add.getByTestId('test-outcomes').locator('.outcome').count()).toBe(2)
     await add.getByRole('button', { name: 'Save' }).click()
     await add.waitFor({ state: 'detached' })
     await page.getByTestId('tile-Coherence').waitFor()

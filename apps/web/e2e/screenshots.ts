@@ -95,6 +95,10 @@ try {
     await page.getByLabel(`Thumbs up, row ${row}`, { exact: true }).click()
   await page.getByLabel('Thumbs down, row 3', { exact: true }).click()
   await page.waitForTimeout(800)
+  await page.getByTestId('results-grid').evaluate((grid) => {
+    grid.scrollLeft = 0
+  })
+  await page.mouse.move(700, 80)
   await page.screenshot({ path: join(out, 'evaluation.png') })
   await page.getByRole('button', { name: /^coherence, row 2:/ }).click()
   await page.getByTestId('detail-panel').getByText('Raw answer').waitFor()

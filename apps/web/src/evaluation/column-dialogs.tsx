@@ -178,6 +178,25 @@ function Footer({
   )
 }
 
+/** Row numbers typed as `1, 3-5` → the ids of those rows (at most 10, within the first 500). */
+async function rowIdsOf(evaluationId: string, text: string): Promise<string[]> {
+  const numbers = new Set<number>()
+  for (const part of text.split(',')) {
+    const [a, b] = part.split('-').map((x) => Number(x.trim()))
+    if (!a || !Number.isInteger(a)) continue
+    for (let n = a; n <= (b && b >= a ? b : a) && numbers.size < 10; n++) numbers.add(n)
+  }
+  if (numbers.size === 0) numbers.add(1)
+  const max = Math.min(500, Math.max(...numbers))
+  const page = (await call(
+    api.POST('/api/v1/evaluations/{evaluationId}/results/query', {
+      params: { path: { evaluationId } },
+      body: { limit: max },
+    }),
+  )) as unknown as { rows: { id: string; index: number }[] }
+  return page.rows.filter((r) => numbers.has(r.index + 1)).map((r) => r.id)
+}
+
 // ------------------------------------------------------------------------------------------
 // Add evaluator
 
@@ -307,6 +326,7 @@ function EvaluatorForm({
   const [params, setParams] = useState<Record<string, string>>({})
   const [extra, setExtra] = useState<{ key: string; value: string }[]>([])
   const [outcomes, setOutcomes] = useState<TestOutcome[] | null>(null)
+  const [testRows, setTestRows] = useState('1')
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
 
@@ -380,10 +400,11 @@ function EvaluatorForm({
     setError(null)
     setOutcomes(null)
     try {
+      const rowIds = await rowIdsOf(evaluationId, testRows)
       const answer = await call(
         api.POST('/api/v1/evaluations/{evaluationId}/columns/test', {
           params: { path: { evaluationId } },
-          body: { name, config: config() },
+          body: { name, config: config(), rowIds },
         }),
       )
       setOutcomes(answer.outcomes)
@@ -606,13 +627,28 @@ function EvaluatorForm({
         busy={busy}
         disabled={missing.length > 0 || thresholdError !== null || needsConnection || !name.trim()}
         extra={
-          <button
-            type="button"
-            onClick={test}
-            disabled={busy || missing.length > 0 || thresholdError !== null || needsConnection}
-          >
-            Test on row 1
-          </button>
+          <>
+            <label className="inline-label">
+              Rows
+              <input
+                className="narrow"
+                value={testRows}
+                onChange={(e) => setTestRows(e.target.value)}
+                aria-describedby="test-rows-hint"
+                placeholder="1, 3-5"
+              />
+            </label>
+            <button
+              type="button"
+              onClick={test}
+              disabled={busy || missing.length > 0 || thresholdError !== null || needsConnection}
+            >
+              Test
+            </button>
+            <span id="test-rows-hint" className="visually-hidden">
+              Row numbers to test the evaluator on, for example 1, 3-5 (up to 10 rows)
+            </span>
+          </>
         }
       />
     </form>

@@ -54,6 +54,6 @@ export function verdictOf(
 }
 
 export function thresholdText(threshold: ColumnAggregate['threshold']): string {
-  if (!threshold) return '1 passes'
+  if (!threshold) return '= 1'
   return `${threshold.op} ${threshold.value}`
 }

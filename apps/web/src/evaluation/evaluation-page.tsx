@@ -1,7 +1,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api, call } from '../api/client'
-import type { Column, ResultsAggregate, ResultsFilter, Run, StreamedCell } from '../api/types'
+import type {
+  Column,
+  ResultsAggregate,
+  ResultsFilter,
+  Run,
+  RunProgress,
+  StreamedCell,
+} from '../api/types'
 import { Confirm, ErrorNote, MenuButton, RoleBadge, Spinner } from '../components/ui'
 import { count } from '../format'
 import { useProject } from '../pages/project'
@@ -679,18 +686,12 @@ function download(evaluationId: string, format: 'csv' | 'jsonl') {
   a.remove()
 }
 
-function RunStatusLine({
-  run,
-  progress,
-}: {
-  run: Run
-  progress: { rows: { processed: number; total: number }; generations: number } | null
-}) {
+function RunStatusLine({ run, progress }: { run: Run; progress: RunProgress | null }) {
   return (
     <span className={`run-line status-${run.status}`} data-testid="run-status" aria-live="polite">
       {statusLabel(run.status)}
       {progress
-        ? ` · ${count(progress.rows.processed)} / ${count(progress.rows.total)} rows · ${count(progress.generations)} generations`
+        ? ` · ${count(progress.rows.processed)} / ${count(progress.rows.total)} rows · ${count(progress.cells.done)} cells done${progress.generations ? ` · ${count(progress.generations)} generations` : ''}`
         : ''}
     </span>
   )

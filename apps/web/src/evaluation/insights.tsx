@@ -72,11 +72,11 @@ function Tile({
         {a.noVerdict ? <span className="muted">{count(a.noVerdict)} no verdict</span> : null}
       </div>
       <div className="tile-meta">
-        <span>
-          {a.kind === 'human' ? 'thumbs up passes' : `threshold: ${thresholdText(a.threshold)}`}
-        </span>
         <span data-testid="rows-of" className={partial ? 'partial' : undefined}>
           {count(finished)} of {count(a.total)} rows{filtered ? ' (filtered)' : ''}
+        </span>
+        <span>
+          {a.kind === 'human' ? 'thumbs up passes' : `pass: ${thresholdText(a.threshold)}`}
         </span>
       </div>
       {a.scale.kind === 'score' && a.histogram.bins.length > 0 ? (

@@ -1,5 +1,7 @@
+import { useQuery } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
-import type { Run, RunProgress } from '../api/types'
+import { api, call } from '../api/client'
+import type { ResultsAggregate, Run, RunProgress } from '../api/types'
 import { count, duration, money, num, when } from '../format'
 import { ACTIVE } from './use-run'
 
@@ -56,11 +58,81 @@ export function ProgressRing({ run, progress }: { run: Run | null; progress: Run
     }
   }, [open])
   if (!run) return null
-  const fraction = fractionOf(progress)
   const active = ACTIVE.has(run.status)
+  const fraction = fractionOf(progress)
   const r = 14
   const circumference = 2 * Math.PI * r
   const p = progress
+  return (
+    <RingView
+      run={run}
+      progress={p}
+      open={open}
+      setOpen={setOpen}
+      refEl={ref}
+      elapsed={elapsed}
+      fraction={fraction}
+      active={active}
+      circumference={circumference}
+      r={r}
+    />
+  )
+}
+
+/** Counts of a run that is no longer live: from its results (GET /runs/{id} has no counts). */
+function useFinishedCounts(run: Run, enabled: boolean) {
+  return useQuery({
+    queryKey: ['run-counts', run.id, run.status, run.finishedAt],
+    enabled,
+    queryFn: async () => {
+      const a = (await call(
+        api.POST('/api/v1/evaluations/{evaluationId}/results/aggregate', {
+          params: { path: { evaluationId: run.evaluationId } },
+          body: { runId: run.id },
+        }),
+      )) as unknown as ResultsAggregate
+      let done = 0
+      let error = 0
+      let stopped = 0
+      let total = 0
+      let rows = a.rows
+      for (const c of a.columns) {
+        if (c.kind !== 'evaluator') continue
+        done += c.pass + c.fail + c.noVerdict
+        error += c.error
+        stopped += c.stopped
+        total += c.total
+        rows = Math.min(rows, c.total - c.pending - c.stopped - c.skipped)
+      }
+      return { done, error, stopped, total, rows, of: a.rows }
+    },
+  })
+}
+
+function RingView({
+  run,
+  progress: p,
+  open,
+  setOpen,
+  refEl: ref,
+  elapsed,
+  fraction,
+  active,
+  circumference,
+  r,
+}: {
+  run: Run
+  progress: RunProgress | null
+  open: boolean
+  setOpen: (f: (o: boolean) => boolean) => void
+  refEl: React.RefObject<HTMLDivElement | null>
+  elapsed: number
+  fraction: number
+  active: boolean
+  circumference: number
+  r: number
+}) {
+  const counts = useFinishedCounts(run, open && !p && !active).data
   return (
     <div className="ring-wrap" ref={ref}>
       <button
@@ -94,13 +166,19 @@ export function ProgressRing({ run, progress }: { run: Run | null; progress: Run
           <dl className="props">
             <dt>Rows processed</dt>
             <dd data-testid="rows-processed">
-              {p ? `${count(p.rows.processed)} / ${count(p.rows.total)}` : '–'}
+              {p
+                ? `${count(p.rows.processed)} / ${count(p.rows.total)}`
+                : counts
+                  ? `${count(counts.rows)} / ${count(counts.of)}`
+                  : '–'}
             </dd>
             <dt>Cells done / errors</dt>
             <dd>
               {p
                 ? `${count(p.cells.done)} / ${count(p.cells.error)} of ${count(p.cells.total)}${p.cells.cached ? ` (${count(p.cells.cached)} cached)` : ''}`
-                : '–'}
+                : counts
+                  ? `${count(counts.done)} / ${count(counts.error)} evaluator cells`
+                  : '–'}
             </dd>
             {p?.cells.stopped ? (
               <>
@@ -122,7 +200,13 @@ export function ProgressRing({ run, progress }: { run: Run | null; progress: Run
             <dt>Cost so far</dt>
             <dd>{money(p ? p.cost : run.cost)}</dd>
             <dt>Throughput</dt>
-            <dd>{p ? `${num(p.cellsPerSecond, 1)} cells/s` : '–'}</dd>
+            <dd>
+              {p
+                ? `${num(p.cellsPerSecond, 1)} cells/s`
+                : counts && elapsed > 0
+                  ? `${num((counts.done + counts.error) / (elapsed / 1000), 1)} cells/s`
+                  : '–'}
+            </dd>
             <dt>Started by</dt>
             <dd>
               {run.startedByName ?? 'unknown'}, {when(run.createdAt)}

@@ -78,23 +78,15 @@ export function ResultsTable(props: Props) {
       // biome-ignore lint/a11y/noNoninteractiveTabindex: the scroll area is keyboard-scrollable
       tabIndex={0}
     >
-      <div className="grid-head" style={{ width: fullWidth }}>
-        <div className="gh idx" style={{ width: INDEX_WIDTH }}>
-          #
-        </div>
-        {columns.map((column, i) => (
-          <HeaderCell
-            key={column.id}
-            column={column}
-            width={widths[i] as number}
-            sort={options.sort?.columnId === column.id ? options.sort.direction : null}
-            filtered={options.filters.some((f) => f.columnId === column.id)}
-            canEdit={props.canEdit}
-            runActive={props.runActive}
-            onAction={(action) => props.onColumnAction(column, action)}
-          />
-        ))}
-      </div>
+      <HeaderRow
+        columns={columns}
+        widths={widths}
+        fullWidth={fullWidth}
+        options={options}
+        canEdit={props.canEdit}
+        runActive={props.runActive}
+        onColumnAction={props.onColumnAction}
+      />
       <div className="grid-body" style={{ height: virtualizer.getTotalSize(), width: fullWidth }}>
         {items.map((item) => {
           const row = rows[item.index]
@@ -128,26 +120,86 @@ export function ResultsTable(props: Props) {
         })}
       </div>
       {hasFooter ? (
-        <div className="grid-foot" style={{ width: fullWidth }}>
-          <div className="gf idx" style={{ width: INDEX_WIDTH }}>
-            Σ
-          </div>
-          {columns.map((column, i) => (
-            <div
-              key={column.id}
-              className="gf"
-              style={{ width: widths[i] }}
-              data-testid={`footer-${column.name}`}
-            >
-              <Footer aggregate={aggregates.get(column.id)} />
-            </div>
-          ))}
-        </div>
+        <FooterRow
+          columns={columns}
+          widths={widths}
+          fullWidth={fullWidth}
+          aggregates={aggregates}
+        />
       ) : null}
       {total === 0 && !props.loading ? <div className="grid-empty">No row matches.</div> : null}
     </section>
   )
 }
+
+/** The header and footer rows do not change while scrolling: rendered once per change. */
+const HeaderRow = memo(function HeaderRow({
+  columns,
+  widths,
+  fullWidth,
+  options,
+  canEdit,
+  runActive,
+  onColumnAction,
+}: {
+  columns: Column[]
+  widths: number[]
+  fullWidth: number
+  options: TableOptions
+  canEdit: boolean
+  runActive: boolean
+  onColumnAction: (column: Column, action: ColumnAction) => void
+}) {
+  return (
+    <div className="grid-head" style={{ width: fullWidth }}>
+      <div className="gh idx" style={{ width: INDEX_WIDTH }}>
+        #
+      </div>
+      {columns.map((column, i) => (
+        <HeaderCell
+          key={column.id}
+          column={column}
+          width={widths[i] as number}
+          sort={options.sort?.columnId === column.id ? options.sort.direction : null}
+          filtered={options.filters.some((f) => f.columnId === column.id)}
+          canEdit={canEdit}
+          runActive={runActive}
+          onAction={(action) => onColumnAction(column, action)}
+        />
+      ))}
+    </div>
+  )
+})
+
+const FooterRow = memo(function FooterRow({
+  columns,
+  widths,
+  fullWidth,
+  aggregates,
+}: {
+  columns: Column[]
+  widths: number[]
+  fullWidth: number
+  aggregates: Map<string, ColumnAggregate>
+}) {
+  return (
+    <div className="grid-foot" style={{ width: fullWidth }}>
+      <div className="gf idx" style={{ width: INDEX_WIDTH }}>
+        Σ
+      </div>
+      {columns.map((column, i) => (
+        <div
+          key={column.id}
+          className="gf"
+          style={{ width: widths[i] }}
+          data-testid={`footer-${column.name}`}
+        >
+          <Footer aggregate={aggregates.get(column.id)} />
+        </div>
+      ))}
+    </div>
+  )
+})
 
 function HeaderCell({
   column,
@@ -183,7 +235,9 @@ function HeaderCell({
       ) : null}
       {filtered ? (
         <span className="gh-flag" title="filtered">
-          ⏷
+          <svg width="11" height="11" viewBox="0 0 24 24" aria-hidden="true">
+            <path fill="currentColor" d="M3 4h18l-7 8.5V19l-4 2v-8.5z" />
+          </svg>
         </span>
       ) : null}
       <MenuButton
