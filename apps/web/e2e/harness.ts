@@ -66,7 +66,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
-export type Server = { url: string; close(): Promise<void> }
+export type Server = { url: string; output(): string; close(): Promise<void> }
 
 export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'assay-e2e-'))
@@ -87,9 +87,17 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
   const url = await waitForLine(child, /listening on (http:\/\/\S+)/, 'the server')
   return {
     url,
+    output: () => output,
     async close() {
       await stopChild(child)
       rmSync(dir, { recursive: true, force: true })

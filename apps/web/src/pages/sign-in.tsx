@@ -14,8 +14,10 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false)
   const usedLink = useRef<string | null>(null)
 
-  const signedIn = (answer: Awaited<ReturnType<typeof login>>) => {
+  const signedIn = async (answer: Awaited<ReturnType<typeof login>>) => {
     setCsrfToken(answer.csrfToken)
+    // A `me` request still in flight (answered 401 before signing in) must not win.
+    await queryClient.cancelQueries({ queryKey: ['me'] })
     queryClient.setQueryData(['me'], answer)
     navigate('/', { replace: true })
   }
@@ -38,7 +40,7 @@ export function SignInPage() {
     setBusy(true)
     setError(null)
     try {
-      signedIn(await login())
+      await signedIn(await login())
     } catch (e) {
       setError(errorText(e))
       setBusy(false)
