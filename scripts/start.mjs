@@ -34,6 +34,7 @@ if (process.env.ASSAY_SKIP_WEB_BUILD !== '1' && webIsStale()) {
   const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
     cwd: web,
     stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
   })
   if (result.status !== 0) {
     console.error('The web app did not build; the API starts without it.')

@@ -29,9 +29,11 @@ export function ensureWebBuilt(): void {
   const sources = ['src', 'index.html', 'vite.config.ts'].map((p) => newest(join(WEB, p)))
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources)) return
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
+  // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
   const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'error'], {
     cwd: WEB,
     stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
   })
   if (result.status !== 0) throw new Error('the web app did not build')
 }
