@@ -191,6 +191,57 @@ describe('the evaluation journey', () => {
     await page.context().close()
   })
 
+  it('edits a manual column inline and stops one column of a run', async () => {
+    const page = await newPage(browser)
+    await signIn(page, server.url, ADMIN.email, ADMIN.password)
+    await page.goto(`${server.url}/evaluations/${evaluationId}`)
+    await page.getByTestId('add-column').click()
+    await page.getByRole('menuitem', { name: 'Add empty column' }).click()
+    await page.getByRole('textbox', { name: 'Column name' }).fill('ground_truth')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('button', { name: 'Edit ground_truth, row 1', exact: true }).click()
+    const input = page.getByRole('textbox', { name: 'ground_truth, row 1', exact: true })
+    await input.fill('the <b>right</b> answer')
+    await input.press('Enter')
+    await page.getByRole('button', { name: 'Edit ground_truth, row 1', exact: true }).waitFor()
+    await page.reload()
+    await page.getByText('the <b>right</b> answer').waitFor()
+
+    // Re-run everything (cache off: every cell asks the model again), then stop the Coherence
+    // column alone from its menu.
+    await page.getByTestId('evaluation-menu').click()
+    await page.getByRole('menuitem', { name: 'Turn the answer cache off' }).click()
+    await page.getByTestId('evaluation-menu').click()
+    await page.getByRole('menuitem', { name: 'Turn the answer cache on' }).waitFor()
+    await page.keyboard.press('Escape')
+    await page.getByRole('button', { name: 'More run options' }).click()
+    await page.getByRole('menuitem', { name: /^Re-run all/ }).click()
+    await page.getByTestId('run-status').filter({ hasText: 'in progress' }).waitFor()
+    await page.getByRole('button', { name: 'Column Coherence menu' }).click()
+    await page.getByRole('menuitem', { name: 'Stop this column' }).click()
+    await page
+      .getByTestId('run-status')
+      .filter({ hasText: /completed|stopped/ })
+      .waitFor({ timeout: 20_000 })
+    // The column stopped long before its 120 cells were done.
+    const line = await page.getByTestId('run-status').innerText()
+    const done = Number(/(\d+) cells done/.exec(line)?.[1])
+    expect(done).toBeLessThan(ROWS)
+    const runs = await admin.call<{ runs: { id: string; status: string }[] }>(
+      'GET',
+      `/api/v1/evaluations/${evaluationId}/runs`,
+    )
+    expect(runs.runs).toHaveLength(2)
+    // The two runs side by side.
+    await page.getByTestId('evaluation-menu').click()
+    await page.getByRole('menuitem', { name: 'Compare runs' }).click()
+    const compare = page.getByTestId('compare-dialog')
+    await compare.getByRole('button', { name: 'Compare' }).click()
+    await compare.getByText(/rows changed verdict/).waitFor()
+    expect(await compare.getByRole('cell', { name: 'Coherence' }).count()).toBeGreaterThan(0)
+    await page.context().close()
+  })
+
   it('a viewer sees scores and explanations but cannot change anything', async () => {
     await admin.call('POST', '/api/v1/users', {
       email: 'viewer@example.com',

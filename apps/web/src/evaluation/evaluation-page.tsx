@@ -27,7 +27,7 @@ import { DetailPanel } from './detail-panel'
 import { describeFilter, FilterDialog } from './filter-dialog'
 import { ImportDialog } from './import-dialog'
 import { Insights } from './insights'
-import { ProgressRing, statusLabel } from './run-controls'
+import { ProgressRing, type RunCounts, statusLabel, useRunCounts } from './run-controls'
 import { type CellRef, type ColumnAction, ResultsTable } from './table'
 import { DEFAULT_OPTIONS, useTableOptions } from './table-options'
 import { allRowIds, useResults } from './use-results'
@@ -131,6 +131,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
   const run = live.run ?? latest ?? null
   const runActive = run ? ACTIVE.has(run.status) : false
   const progress = live.progress && live.progress.runId === run?.id ? live.progress : null
+  const finalCounts = useRunCounts(run, !runActive).data ?? null
 
   const [dialog, setDialog] = useState<Dialog>(null)
   const [detail, setDetail] = useState<CellRef | null>(null)
@@ -280,7 +281,13 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
           </div>
         </div>
         <div className="eval-actions">
-          {run ? <RunStatusLine run={run} progress={progress} /> : null}
+          {run ? (
+            <RunStatusLine
+              run={run}
+              progress={runActive ? progress : null}
+              counts={runActive ? null : finalCounts}
+            />
+          ) : null}
           <ProgressRing run={run} progress={progress} />
           {canEdit && runActive ? (
             <button
@@ -686,13 +693,24 @@ function download(evaluationId: string, format: 'csv' | 'jsonl') {
   a.remove()
 }
 
-function RunStatusLine({ run, progress }: { run: Run; progress: RunProgress | null }) {
+function RunStatusLine({
+  run,
+  progress,
+  counts,
+}: {
+  run: Run
+  progress: RunProgress | null
+  counts: RunCounts | null
+}) {
+  let detail = ''
+  if (progress)
+    detail = ` · ${count(progress.rows.processed)} / ${count(progress.rows.total)} rows · ${count(progress.cells.done)} cells done${progress.generations ? ` · ${count(progress.generations)} generations` : ''}`
+  else if (counts)
+    detail = ` · ${count(counts.rows)} / ${count(counts.of)} rows · ${count(counts.done)} cells done${counts.error ? ` · ${count(counts.error)} errors` : ''}`
   return (
     <span className={`run-line status-${run.status}`} data-testid="run-status" aria-live="polite">
       {statusLabel(run.status)}
-      {progress
-        ? ` · ${count(progress.rows.processed)} / ${count(progress.rows.total)} rows · ${count(progress.cells.done)} cells done${progress.generations ? ` · ${count(progress.generations)} generations` : ''}`
-        : ''}
+      {detail}
     </span>
   )
 }

@@ -79,12 +79,25 @@ export function ProgressRing({ run, progress }: { run: Run | null; progress: Run
   )
 }
 
-/** Counts of a run that is no longer live: from its results (GET /runs/{id} has no counts). */
-function useFinishedCounts(run: Run, enabled: boolean) {
+export type RunCounts = {
+  done: number
+  error: number
+  stopped: number
+  total: number
+  rows: number
+  of: number
+}
+
+/**
+ * Counts of a run that is no longer live, from its stored results: GET /runs/{id} carries no
+ * counts, and the last `progress` event may predate the final cells.
+ */
+export function useRunCounts(run: Run | null, enabled: boolean) {
   return useQuery({
-    queryKey: ['run-counts', run.id, run.status, run.finishedAt],
-    enabled,
-    queryFn: async () => {
+    queryKey: ['run-counts', run?.id, run?.status, run?.finishedAt, run?.segments],
+    enabled: enabled && run !== null,
+    queryFn: async (): Promise<RunCounts | null> => {
+      if (!run) return null
       const a = (await call(
         api.POST('/api/v1/evaluations/{evaluationId}/results/aggregate', {
           params: { path: { evaluationId: run.evaluationId } },
@@ -111,7 +124,7 @@ function useFinishedCounts(run: Run, enabled: boolean) {
 
 function RingView({
   run,
-  progress: p,
+  progress,
   open,
   setOpen,
   refEl: ref,
@@ -132,7 +145,9 @@ function RingView({
   circumference: number
   r: number
 }) {
-  const counts = useFinishedCounts(run, open && !p && !active).data
+  let p = progress
+  const counts = useRunCounts(run, !active).data
+  if (!active && counts) p = null
   return (
     <div className="ring-wrap" ref={ref}>
       <button
