@@ -130,7 +130,10 @@ describe('the evaluation journey', () => {
       async () => (await tileRows(page, 'Coherence'))[0] > before,
     )
     await confirm.getByRole('button', { name: 'Continue' }).click()
-    await page.getByTestId('run-status').filter({ hasText: 'stopped' }).waitFor()
+    await page
+      .getByTestId('run-status')
+      .filter({ hasText: /stopped · \d+ \/ 120 rows/ })
+      .waitFor()
     await page.waitForTimeout(600)
     const [stoppedAt, total] = await tileRows(page, 'Coherence')
     expect(total).toBe(ROWS)
@@ -221,7 +224,7 @@ describe('the evaluation journey', () => {
     await page.getByRole('menuitem', { name: 'Stop this column' }).click()
     await page
       .getByTestId('run-status')
-      .filter({ hasText: /completed|stopped/ })
+      .filter({ hasText: /(completed|stopped) · .* cells done/ })
       .waitFor({ timeout: 20_000 })
     // The column stopped long before its 120 cells were done.
     const line = await page.getByTestId('run-status').innerText()
