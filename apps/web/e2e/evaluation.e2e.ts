@@ -242,6 +242,24 @@ describe('the evaluation journey', () => {
     await compare.getByRole('button', { name: 'Compare' }).click()
     await compare.getByText(/rows changed verdict/).waitFor()
     expect(await compare.getByRole('cell', { name: 'Coherence' }).count()).toBeGreaterThan(0)
+    await page.keyboard.press('Escape')
+
+    // A run with a token budget stops by itself, as a confirmed stop does.
+    await page.getByRole('button', { name: 'More run options' }).click()
+    await page.getByRole('menuitem', { name: 'Run with a budget…' }).click()
+    await page.getByLabel('Cells').selectOption('all')
+    await page.getByLabel('Most tokens (in + out)').fill('3000')
+    await page.getByRole('button', { name: 'Run', exact: true }).last().click()
+    await page
+      .getByTestId('run-status')
+      .filter({ hasText: /stopped · .* cells done/ })
+      .waitFor({ timeout: 20_000 })
+    const budgeted = await admin.call<{ runs: { status: string; stopReason: string | null }[] }>(
+      'GET',
+      `/api/v1/evaluations/${evaluationId}/runs`,
+    )
+    expect(budgeted.runs[0]?.status).toBe('stopped')
+    expect(budgeted.runs[0]?.stopReason).toMatch(/budget/i)
     await page.context().close()
   })
 

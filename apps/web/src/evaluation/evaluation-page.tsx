@@ -9,7 +9,7 @@ import type {
   RunProgress,
   StreamedCell,
 } from '../api/types'
-import { Confirm, ErrorNote, MenuButton, RoleBadge, Spinner } from '../components/ui'
+import { Confirm, ErrorNote, Field, MenuButton, Modal, RoleBadge, Spinner } from '../components/ui'
 import { count } from '../format'
 import { useProject } from '../pages/project'
 import { NameDialog } from '../pages/projects'
@@ -43,6 +43,7 @@ type Dialog =
   | { kind: 'manual' }
   | { kind: 'filter'; columnId?: string }
   | { kind: 'stop' }
+  | { kind: 'budget' }
   | { kind: 'compare' }
   | { kind: 'agreement' }
   | { kind: 'properties'; column: Column }
@@ -171,6 +172,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
     mode: 'all' | 'unfinished' | 'column' | 'failed' | 'rows'
     columnIds?: string[]
     rowIds?: string[]
+    budget?: { maxTokens?: number | null; maxCost?: number | null }
   }) =>
     act(async () => {
       const started = await call(
@@ -334,6 +336,11 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
                     label: 'Re-run failed cells',
                     onSelect: () => startRun({ mode: 'failed' }),
                     disabled: runActive,
+                  },
+                  {
+                    label: 'Run with a budget…',
+                    disabled: runActive,
+                    onSelect: () => setDialog({ kind: 'budget' }),
                   },
                   {
                     label: 'Run on the filtered rows',
@@ -618,6 +625,15 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
           }}
         />
       ) : null}
+      {dialog?.kind === 'budget' ? (
+        <BudgetDialog
+          onClose={() => setDialog(null)}
+          onRun={async (mode, budget) => {
+            setDialog(null)
+            await startRun({ mode, budget })
+          }}
+        />
+      ) : null}
       {dialog?.kind === 'compare' ? (
         <CompareDialog
           runs={runs.data ?? []}
@@ -681,6 +697,90 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
         />
       ) : null}
     </div>
+  )
+}
+
+/** Run the unfinished cells with a cap: the run stops by itself, as a confirmed stop does. */
+function BudgetDialog({
+  onClose,
+  onRun,
+}: {
+  onClose: () => void
+  onRun: (
+    mode: 'unfinished' | 'all',
+    budget: { maxTokens: number | null; maxCost: number | null },
+  ) => Promise<void>
+}) {
+  const [mode, setMode] = useState<'unfinished' | 'all'>('unfinished')
+  const [tokens, setTokens] = useState('')
+  const [cost, setCost] = useState('')
+  const maxTokens = tokens.trim() === '' ? null : Number(tokens)
+  const maxCost = cost.trim() === '' ? null : Number(cost)
+  const invalid =
+    (maxTokens === null && maxCost === null) ||
+    (maxTokens !== null && !(Number.isInteger(maxTokens) && maxTokens > 0)) ||
+    (maxCost !== null && !(maxCost > 0))
+  return (
+    <Modal title="Run with a budget" onClose={onClose}>
+      <form
+        className="grid-form"
+        onSubmit={(event) => {
+          event.preventDefault()
+          if (!invalid) void onRun(mode, { maxTokens, maxCost })
+        }}
+      >
+        <p className="hint">
+          When the next model request would go over the budget, the run stops by itself, exactly as
+          a confirmed stop does, and says why. Everything stored before stays.
+        </p>
+        <Field label="Cells">
+          {(id) => (
+            <select
+              id={id}
+              value={mode}
+              onChange={(e) => setMode(e.target.value as 'unfinished' | 'all')}
+            >
+              <option value="unfinished">Unfinished cells</option>
+              <option value="all">All cells again</option>
+            </select>
+          )}
+        </Field>
+        <div className="cols-2">
+          <Field label="Most tokens (in + out)">
+            {(id) => (
+              <input
+                id={id}
+                type="number"
+                min={1}
+                step={1}
+                value={tokens}
+                onChange={(e) => setTokens(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Most cost ($)">
+            {(id) => (
+              <input
+                id={id}
+                type="number"
+                min={0}
+                step="any"
+                value={cost}
+                onChange={(e) => setCost(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <div className="form-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={invalid}>
+            Run
+          </button>
+        </div>
+      </form>
+    </Modal>
   )
 }
 

@@ -252,7 +252,10 @@ function HeaderCell({
           { label: 'Filter…', onSelect: () => onAction('filter') },
           { label: 'Hide column', onSelect: () => onAction('hide') },
           canEdit && runnable && !runActive
-            ? { label: 'Run this column', onSelect: () => onAction('run') }
+            ? {
+                label: kind === 'generated' ? 'Regenerate' : 'Run this column',
+                onSelect: () => onAction('run'),
+              }
             : null,
           canEdit && runnable && runActive
             ? { label: 'Stop this column', onSelect: () => onAction('stop') }
