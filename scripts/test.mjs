@@ -4,6 +4,7 @@
 // counting each check as one and each vitest test as one.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 
 const checks = [
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']],
@@ -34,7 +35,8 @@ function vitestSuite(report, args) {
       'run',
       '--reporter=default',
       '--reporter=json',
-      `--outputFile.json=${report}`,
+      // Absolute: a config with its own root (the e2e one) would resolve it elsewhere.
+      `--outputFile.json=${resolve(report)}`,
       ...args,
     ],
     { stdio: 'inherit' },
