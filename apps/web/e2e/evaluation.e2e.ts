@@ -180,6 +180,22 @@ describe('the evaluation journey', () => {
     })
     expect(await tileCount(page, 'Coherence', 'fail-count')).toBe(0)
 
+    // Run on the filtered rows: the server picks the rows the filter selects.
+    await page.getByRole('button', { name: 'More run options' }).click()
+    await page.getByRole('menuitem', { name: 'Run on the filtered rows' }).click()
+    const filteredRun = await waitFor('the filtered run', async () => {
+      const { runs } = await admin.call<{
+        runs: { scope: { mode: string; rowIds?: string[] | null } }[]
+      }>('GET', `/api/v1/evaluations/${evaluationId}/runs`)
+      return runs.length === 2 && runs[0]
+    })
+    expect(filteredRun.scope.mode).toBe('rows')
+    expect(filteredRun.scope.rowIds).toHaveLength(passed)
+    await page
+      .getByTestId('run-status')
+      .filter({ hasText: /completed · / })
+      .waitFor({ timeout: 20_000 })
+
     // Export the table as CSV.
     await page.getByTestId('evaluation-menu').click()
     const download = page.waitForEvent('download')
@@ -234,7 +250,7 @@ describe('the evaluation journey', () => {
       'GET',
       `/api/v1/evaluations/${evaluationId}/runs`,
     )
-    expect(runs.runs).toHaveLength(2)
+    expect(runs.runs).toHaveLength(3)
     // The two runs side by side.
     await page.getByTestId('evaluation-menu').click()
     await page.getByRole('menuitem', { name: 'Compare runs' }).click()

@@ -5447,6 +5447,37 @@ export interface paths {
             mode?: 'all' | 'unfinished' | 'column' | 'failed' | 'rows'
             columnIds?: string[]
             rowIds?: string[]
+            filters?: (
+              | {
+                  /** @enum {string} */
+                  type: 'text'
+                  columnId: string
+                  /** @enum {string} */
+                  op: 'contains' | 'equals' | 'empty' | 'not_empty'
+                  value?: string
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'score'
+                  columnId: string
+                  /** @enum {string} */
+                  op: '>' | '>=' | '<' | '<=' | '=' | 'between'
+                  value: number
+                  to?: number
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'verdict'
+                  columnId: string
+                  values: ('pass' | 'fail' | 'error' | 'pending')[]
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'thumbs'
+                  columnId: string
+                  values: ('up' | 'down' | 'none')[]
+                }
+            )[]
             budget?: {
               /** @default null */
               maxTokens?: number | null

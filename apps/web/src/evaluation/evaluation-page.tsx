@@ -30,7 +30,7 @@ import { Insights } from './insights'
 import { ProgressRing, type RunCounts, statusLabel, useRunCounts } from './run-controls'
 import { type CellRef, type ColumnAction, ResultsTable } from './table'
 import { DEFAULT_OPTIONS, useTableOptions } from './table-options'
-import { allRowIds, useResults } from './use-results'
+import { useResults } from './use-results'
 import { ACTIVE, useLiveRun, useRuns } from './use-run'
 
 type Dialog =
@@ -172,6 +172,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
     mode: 'all' | 'unfinished' | 'column' | 'failed' | 'rows'
     columnIds?: string[]
     rowIds?: string[]
+    filters?: ResultsFilter[]
     budget?: { maxTokens?: number | null; maxCost?: number | null }
   }) =>
     act(async () => {
@@ -345,11 +346,8 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
                   {
                     label: 'Run on the filtered rows',
                     disabled: runActive || !filtered,
-                    onSelect: () =>
-                      act(async () => {
-                        const rowIds = await allRowIds(evaluationId, options.filters)
-                        await startRun({ mode: 'rows', rowIds })
-                      }),
+                    // The server selects the rows matching the filters when the run starts.
+                    onSelect: () => startRun({ mode: 'rows', filters: options.filters }),
                   },
                 ]}
               />

@@ -143,24 +143,3 @@ export function useResults(
     applyEdit,
   }
 }
-
-/** Every row id matching the filters (for "Run on filtered rows"), page by page. */
-export async function allRowIds(
-  evaluationId: string,
-  filters: ResultsFilter[],
-  limit = 100_000,
-): Promise<string[]> {
-  const ids: string[] = []
-  let cursor: string | null = null
-  do {
-    const page = (await call(
-      api.POST('/api/v1/evaluations/{evaluationId}/results/query', {
-        params: { path: { evaluationId } },
-        body: { filters, sort: null, cursor, limit: PAGE_SIZE },
-      }),
-    )) as unknown as ResultsPage
-    for (const row of page.rows) ids.push(row.id)
-    cursor = page.nextCursor
-  } while (cursor && ids.length < limit)
-  return ids
-}
