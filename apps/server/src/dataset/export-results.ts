@@ -135,8 +135,8 @@ export async function* exportResults(
       for (const { column, agg, thumbs } of aggregators.values()) {
         if (thumbs) {
           const v = cells.value(column.id)
-          if (v === 'up' || v === 'down')
-            agg.add({ status: 'done', score: v === 'up' ? 1 : 0, pass: v === 'up' })
+          if (v === '1' || v === '0')
+            agg.add({ status: 'done', score: v === '1' ? 1 : 0, pass: v === '1' })
           else agg.add({ status: 'pending', score: null, pass: null })
         } else {
           const r = cells.result(column.id)

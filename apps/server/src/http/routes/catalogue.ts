@@ -299,6 +299,24 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
       const raw = (await c.req.json()) as Record<string, unknown>
       // zod defaults fill absent fields; only what the caller sent is changed.
       const patch = Object.fromEntries(Object.entries(body).filter(([k]) => Object.hasOwn(raw, k)))
+      // The sealed key must not follow the connection to another server or provider: whoever
+      // points it elsewhere gives the key again (or removes it).
+      if (
+        (Object.hasOwn(patch, 'baseUrl') || Object.hasOwn(patch, 'provider')) &&
+        !Object.hasOwn(raw, 'apiKey')
+      ) {
+        const current = await repos.connections.get(c.req.valid('param').connectionId)
+        const moved =
+          (Object.hasOwn(patch, 'baseUrl') && patch.baseUrl !== current?.baseUrl) ||
+          (Object.hasOwn(patch, 'provider') && patch.provider !== current?.provider)
+        if (moved && current?.hasApiKey) {
+          throw new AssayError(
+            'invalid_input',
+            'changing the base URL or provider needs the API key again (apiKey), or apiKey: null',
+            { position: { field: 'apiKey' } },
+          )
+        }
+      }
       return c.json(await repos.connections.update(c.req.valid('param').connectionId, patch), 200)
     },
   )

@@ -6,7 +6,8 @@ import { defineRoute, json, jsonBody } from '../route.js'
 import { EvaluationParam } from './evaluations.js'
 
 /** Thumbs are stored as `up` / `down`; `null` clears a cell. */
-const THUMBS = new Set(['up', 'down'])
+/** Thumbs are stored as '1' (up) and '0' (down), the form the results query reads. */
+const THUMBS: Record<string, string> = { up: '1', down: '0', '1': '1', '0': '0' }
 const MAX_CELL_CHARS = 100_000
 
 export function registerCellRoutes(app: App, deps: RouteDeps): void {
@@ -47,7 +48,11 @@ export function registerCellRoutes(app: App, deps: RouteDeps): void {
         )
       }
       if (value !== null) {
-        if (config.kind === 'human' && config.feedback === 'thumbs' && !THUMBS.has(value)) {
+        if (
+          config.kind === 'human' &&
+          config.feedback === 'thumbs' &&
+          !Object.hasOwn(THUMBS, value)
+        ) {
           throw new AssayError('invalid_input', 'a thumbs cell holds "up", "down" or null', {
             position: { field: 'value' },
           })
@@ -62,10 +67,11 @@ export function registerCellRoutes(app: App, deps: RouteDeps): void {
           })
         }
       }
+      const isThumbs = config.kind === 'human' && config.feedback === 'thumbs'
       const stored = await repos.cellValues.set({
         rowId,
         columnId,
-        value,
+        value: isThumbs && value !== null ? (THUMBS[value] as string) : value,
         editedBy: principalOf(c).user.id,
         editedAt: clock.isoNow(),
       })

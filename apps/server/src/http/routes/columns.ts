@@ -90,7 +90,40 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
   const { repos, engineDeps, engine } = deps.services
 
   /** Refuses a column the engine could not run, with the engine's own message. */
+  /**
+   * Connections and custom evaluators named in a configuration must be the evaluation's
+   * project's own or global: an id from another project would spend its key or leak its prompt.
+   */
+  async function checkReferences(evaluationId: string, config: Column['config']) {
+    const evaluation = await repos.evaluations.get(evaluationId)
+    if (!evaluation) throw new AssayError('not_found', `evaluation ${evaluationId} does not exist`)
+    const visible = (projectId: string | null | undefined) =>
+      projectId === null || projectId === evaluation.projectId
+    const connectionId =
+      config.kind === 'evaluator'
+        ? config.evaluator.connectionId
+        : config.kind === 'generated' && config.generator.type === 'prompt'
+          ? config.generator.connectionId
+          : null
+    if (connectionId) {
+      const connection = await repos.connections.get(connectionId)
+      if (!connection || !visible(connection.projectId)) {
+        throw new AssayError('not_found', `connection ${connectionId} does not exist`)
+      }
+    }
+    if (config.kind === 'evaluator') {
+      const id = config.evaluator.evaluatorId
+      if (!id.startsWith('metric:') && !getSystemEvaluator(id)) {
+        const evaluator = await repos.evaluators.get(id)
+        if (!evaluator || !visible(evaluator.projectId)) {
+          throw new AssayError('not_found', `evaluator ${id} does not exist`)
+        }
+      }
+    }
+  }
+
   async function check(evaluationId: string, candidate: Column, others: readonly Column[]) {
+    await checkReferences(evaluationId, candidate.config)
     const kind = candidate.config.kind
     if (kind !== 'evaluator' && kind !== 'generated') return
     if (kind === 'generated' && candidate.config.generator.type === 'rag-contexts') return
@@ -311,6 +344,7 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
       if (body.columnId && !stored.some((col) => col.id === body.columnId)) {
         throw new AssayError('not_found', `column ${body.columnId} is not in this evaluation`)
       }
+      await checkReferences(evaluationId, body.config)
       const draft: Column = {
         id: body.columnId ?? 'col_draft',
         evaluationId,
