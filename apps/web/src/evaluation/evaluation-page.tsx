@@ -71,6 +71,11 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
   )
   const table = useTableOptions(evaluationId, e ? columns : undefined)
   const options = table.options ?? DEFAULT_OPTIONS
+  const { update: updateOptions } = table
+  const onWidths = useCallback(
+    (widths: Record<string, number>) => updateOptions((o) => ({ ...o, widths })),
+    [updateOptions],
+  )
   const hiddenKey = options.hidden.join(',')
   const visible = useMemo(
     () => columns.filter((c) => !hiddenKey.split(',').includes(c.id)),
@@ -531,6 +536,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
               onOpenCell={setDetail}
               onEdit={onEdit}
               onColumnAction={onColumnAction}
+              onWidths={onWidths}
             />
             {detail ? (
               <DetailPanel

@@ -1,24 +1,36 @@
+import {
+  type ColumnDef,
+  type ColumnSizingState,
+  getCoreRowModel,
+  useReactTable,
+} from '@tanstack/react-table'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { type KeyboardEvent, memo, useEffect, useMemo, useRef, useState } from 'react'
-import type { Column, ColumnAggregate, ResultsRow, RowHeight, TableOptions } from '../api/types'
-import { MenuButton } from '../components/ui'
-import { num, pct, score } from '../format'
-import { INDEX_WIDTH, isEditable, KIND_LABEL, kindOf, verdictOf, widthOf } from './columns'
+import {
+  type KeyboardEvent,
+  type MouseEvent,
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react'
+import type { Column, ColumnAggregate, ResultsRow, TableOptions } from '../api/types'
+import { INDEX_WIDTH, widthOf } from './columns'
+import { type GridPosition, moveActive } from './grid-keys'
+import { type CellRef, cellId, RowCells } from './table-cells'
+import {
+  type ColumnAction,
+  FooterRow,
+  HeaderRow,
+  MAX_WIDTH,
+  MIN_WIDTH,
+  type ResizeActions,
+} from './table-header'
 import { ROW_HEIGHTS } from './table-options'
 
-export type CellRef = { row: ResultsRow; column: Column }
-
-export type ColumnAction =
-  | 'sort-asc'
-  | 'sort-desc'
-  | 'sort-clear'
-  | 'filter'
-  | 'hide'
-  | 'run'
-  | 'stop'
-  | 'properties'
-  | 'rename'
-  | 'delete'
+export type { CellRef } from './table-cells'
+export type { ColumnAction } from './table-header'
 
 type Props = {
   columns: Column[]
@@ -34,18 +46,82 @@ type Props = {
   onOpenCell: (cell: CellRef) => void
   onEdit: (row: ResultsRow, column: Column, value: string | null) => Promise<void>
   onColumnAction: (column: Column, action: ColumnAction) => void
+  /** Column widths changed by the user (saved with the table options). */
+  onWidths: (widths: Record<string, number>) => void
 }
 
+// TanStack Table holds the column model (sizes, resizing); rows are paged and virtualized by us,
+// so it gets no row data: 100,000 sparse rows would only be copied into a row model.
+const NO_ROWS: ResultsRow[] = []
+
 export function ResultsTable(props: Props) {
-  const { columns, rows, total, options, aggregates } = props
+  const { columns, rows, total, options, aggregates, onWidths } = props
+  const grid = useId()
   const scrollRef = useRef<HTMLElement>(null)
   const height = ROW_HEIGHTS[options.rowHeight]
-  // Stable between scroll frames, so rows that stay in view are not rendered again.
-  const widths = useMemo(
-    () => columns.map((c) => widthOf(c, options.widths)),
+
+  const defs = useMemo<ColumnDef<ResultsRow>[]>(
+    () =>
+      columns.map((c) => ({
+        id: c.id,
+        header: c.name,
+        size: widthOf(c, options.widths),
+        minSize: MIN_WIDTH,
+        maxSize: MAX_WIDTH,
+      })),
     [columns, options.widths],
   )
+  const [sizing, setSizing] = useState<ColumnSizingState>({})
+  const table = useReactTable({
+    data: NO_ROWS,
+    columns: defs,
+    state: { columnSizing: sizing },
+    onColumnSizingChange: setSizing,
+    columnResizeMode: 'onChange',
+    getCoreRowModel: getCoreRowModel(),
+  })
+  const resizing = table.getState().columnSizingInfo.isResizingColumn
+  // Stable between scroll frames, so rows that stay in view are not rendered again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: sizes change with defs and sizing only
+  const widths = useMemo(
+    () => table.getVisibleLeafColumns().map((c) => c.getSize()),
+    [table, defs, sizing],
+  )
   const fullWidth = INDEX_WIDTH + widths.reduce((a, b) => a + b, 0)
+
+  // A finished drag (or key resize) is saved once, not on every mouse move.
+  const save = useCallback(
+    (next: ColumnSizingState) => {
+      const changed = Object.entries(next)
+        .map(([id, w]) => [id, Math.round(w)] as const)
+        .filter(([id, w]) => options.widths[id] !== w)
+      if (changed.length) onWidths({ ...options.widths, ...Object.fromEntries(changed) })
+    },
+    [options.widths, onWidths],
+  )
+  useEffect(() => {
+    if (resizing === false) save(sizing)
+  }, [resizing, sizing, save])
+  const resize = useMemo<ResizeActions>(
+    () => ({
+      start: (index, event) => table.getFlatHeaders()[index]?.getResizeHandler()(event),
+      by: (index, delta) => {
+        const column = table.getVisibleLeafColumns()[index]
+        if (!column) return
+        const width = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, column.getSize() + delta))
+        setSizing((s) => ({ ...s, [column.id]: width }))
+      },
+      reset: (index) => {
+        const column = columns[index]
+        if (!column) return
+        const { [column.id]: _saved, ...rest } = options.widths
+        setSizing((s) => ({ ...s, [column.id]: widthOf(column, {}) }))
+        onWidths(rest)
+      },
+    }),
+    [table, columns, options.widths, onWidths],
+  )
+
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,
@@ -68,15 +144,76 @@ export function ResultsTable(props: Props) {
     want(last)
   }, [last, want])
 
+  const [active, setActive] = useState<GridPosition | null>(null)
+  const activeShown = active !== null && active.row >= first && active.row <= last
+  // The active cell is kept in view horizontally; the virtualizer scrolls it in vertically.
+  useEffect(() => {
+    const el = scrollRef.current
+    if (!active || !el) return
+    const left = INDEX_WIDTH + widths.slice(0, active.col).reduce((a, b) => a + b, 0)
+    const right = left + (widths[active.col] ?? 0)
+    if (left - INDEX_WIDTH < el.scrollLeft) el.scrollLeft = left - INDEX_WIDTH
+    else if (right > el.scrollLeft + el.clientWidth) el.scrollLeft = right - el.clientWidth
+  }, [active, widths])
+
+  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    const el = scrollRef.current
+    const target = event.target as HTMLElement
+    if (!el || target.closest('.grid-head')) return
+    if (target !== el) {
+      onKeyInCell(event, el)
+      return
+    }
+    const at = active ?? { row: first, col: 0 }
+    const next = moveActive({ key: event.key, ctrl: event.ctrlKey || event.metaKey }, at, {
+      rows: total,
+      cols: columns.length,
+      page: Math.max(1, items.length - 2 * 8),
+    })
+    if (next) {
+      event.preventDefault()
+      setActive(next)
+      virtualizer.scrollToIndex(next.row, { align: 'auto' })
+    } else if (active && (event.key === 'Enter' || event.key === 'F2' || event.key === ' ')) {
+      const cell = document.getElementById(cellId(grid, active.row, active.col))
+      const controls = cell ? focusables(cell) : []
+      if (controls.length === 0) return
+      event.preventDefault()
+      if (controls.length === 1 && controls[0] instanceof HTMLButtonElement) controls[0].click()
+      else controls[0]?.focus()
+    }
+  }
+
+  // A click makes the clicked cell the active one, so the keys go on from there.
+  const onClick = (event: MouseEvent<HTMLElement>) => {
+    const target = event.target as HTMLElement
+    const cell = target.closest<HTMLElement>('[data-col]')
+    const row = target.closest<HTMLElement>('[data-index]')
+    if (cell && row) setActive({ row: Number(row.dataset.index), col: Number(cell.dataset.col) })
+  }
+
   const hasFooter = columns.some((c) => aggregates.has(c.id))
   return (
     <section
-      className={`grid rh-${options.rowHeight}`}
+      className={`grid rh-${options.rowHeight}${active ? ' has-active' : ''}${resizing ? ' resizing' : ''}`}
       ref={scrollRef}
+      role="grid"
       aria-label={`Results table, ${total} rows`}
+      aria-rowcount={total + (hasFooter ? 2 : 1)}
+      aria-colcount={columns.length + 1}
+      aria-activedescendant={
+        active && activeShown ? cellId(grid, active.row, active.col) : undefined
+      }
+      aria-readonly={!props.canEdit}
       data-testid="results-grid"
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: the scroll area is keyboard-scrollable
       tabIndex={0}
+      onKeyDown={onKeyDown}
+      onClick={onClick}
+      onFocus={(event) => {
+        // Focus from Tab lands on the first cell in view, so the screen reader reads a cell.
+        if (event.target === scrollRef.current && !active && total > 0)
+          setActive({ row: first, col: 0 })
+      }}
     >
       <HeaderRow
         columns={columns}
@@ -86,32 +223,52 @@ export function ResultsTable(props: Props) {
         canEdit={props.canEdit}
         runActive={props.runActive}
         onColumnAction={props.onColumnAction}
+        resize={resize}
       />
-      <div className="grid-body" style={{ height: virtualizer.getTotalSize(), width: fullWidth }}>
+      <div
+        className="grid-body"
+        role="rowgroup"
+        style={{ height: virtualizer.getTotalSize(), width: fullWidth }}
+      >
         {items.map((item) => {
           const row = rows[item.index]
           return (
             <div
               key={item.key}
+              role="row"
+              aria-rowindex={item.index + 2}
               className={item.index % 2 ? 'gr odd' : 'gr'}
               data-index={item.index}
               style={{ transform: `translateY(${item.start}px)`, height, width: fullWidth }}
             >
-              <div className="gc idx" style={{ width: INDEX_WIDTH }}>
+              <div
+                className="gc idx"
+                role="rowheader"
+                aria-colindex={1}
+                style={{ width: INDEX_WIDTH }}
+              >
                 {row ? row.index + 1 : item.index + 1}
               </div>
               {row && !fast ? (
                 <RowCells
+                  grid={grid}
+                  index={item.index}
                   row={row}
                   columns={columns}
                   widths={widths}
+                  activeCol={active?.row === item.index ? active.col : -1}
                   canEdit={props.canEdit}
                   rowHeight={options.rowHeight}
                   onOpenCell={props.onOpenCell}
                   onEdit={props.onEdit}
                 />
               ) : (
-                <div className="gc placeholder" style={{ width: fullWidth - INDEX_WIDTH }}>
+                <div
+                  className="gc placeholder"
+                  role="gridcell"
+                  aria-busy="true"
+                  style={{ width: fullWidth - INDEX_WIDTH }}
+                >
                   <span className="skeleton" />
                 </div>
               )}
@@ -125,6 +282,7 @@ export function ResultsTable(props: Props) {
           widths={widths}
           fullWidth={fullWidth}
           aggregates={aggregates}
+          rowIndex={total + 2}
         />
       ) : null}
       {total === 0 && !props.loading ? <div className="grid-empty">No row matches.</div> : null}
@@ -132,380 +290,35 @@ export function ResultsTable(props: Props) {
   )
 }
 
-/** The header and footer rows do not change while scrolling: rendered once per change. */
-const HeaderRow = memo(function HeaderRow({
-  columns,
-  widths,
-  fullWidth,
-  options,
-  canEdit,
-  runActive,
-  onColumnAction,
-}: {
-  columns: Column[]
-  widths: number[]
-  fullWidth: number
-  options: TableOptions
-  canEdit: boolean
-  runActive: boolean
-  onColumnAction: (column: Column, action: ColumnAction) => void
-}) {
-  return (
-    <div className="grid-head" style={{ width: fullWidth }}>
-      <div className="gh idx" style={{ width: INDEX_WIDTH }}>
-        #
-      </div>
-      {columns.map((column, i) => (
-        <HeaderCell
-          key={column.id}
-          column={column}
-          width={widths[i] as number}
-          sort={options.sort?.columnId === column.id ? options.sort.direction : null}
-          filtered={options.filters.some((f) => f.columnId === column.id)}
-          canEdit={canEdit}
-          runActive={runActive}
-          onAction={(action) => onColumnAction(column, action)}
-        />
-      ))}
-    </div>
-  )
-})
-
-const FooterRow = memo(function FooterRow({
-  columns,
-  widths,
-  fullWidth,
-  aggregates,
-}: {
-  columns: Column[]
-  widths: number[]
-  fullWidth: number
-  aggregates: Map<string, ColumnAggregate>
-}) {
-  return (
-    <div className="grid-foot" style={{ width: fullWidth }}>
-      <div className="gf idx" style={{ width: INDEX_WIDTH }}>
-        Σ
-      </div>
-      {columns.map((column, i) => (
-        <div
-          key={column.id}
-          className="gf"
-          style={{ width: widths[i] }}
-          data-testid={`footer-${column.name}`}
-        >
-          <Footer aggregate={aggregates.get(column.id)} />
-        </div>
-      ))}
-    </div>
-  )
-})
-
-function HeaderCell({
-  column,
-  width,
-  sort,
-  filtered,
-  canEdit,
-  runActive,
-  onAction,
-}: {
-  column: Column
-  width: number
-  sort: 'asc' | 'desc' | null
-  filtered: boolean
-  canEdit: boolean
-  runActive: boolean
-  onAction: (action: ColumnAction) => void
-}) {
-  const kind = kindOf(column)
-  const runnable = kind === 'evaluator' || kind === 'generated'
-  return (
-    <div className={`gh kind-${kind}`} style={{ width }}>
-      <div className="gh-text">
-        <span className="gh-name" title={column.name}>
-          {column.name}
-        </span>
-        <span className="gh-kind">{KIND_LABEL[kind]}</span>
-      </div>
-      {sort ? (
-        <span className="gh-flag" title={`sorted ${sort === 'asc' ? 'ascending' : 'descending'}`}>
-          {sort === 'asc' ? '▲' : '▼'}
-        </span>
-      ) : null}
-      {filtered ? (
-        <span className="gh-flag" title="filtered">
-          <svg width="11" height="11" viewBox="0 0 24 24" aria-hidden="true">
-            <path fill="currentColor" d="M3 4h18l-7 8.5V19l-4 2v-8.5z" />
-          </svg>
-        </span>
-      ) : null}
-      <MenuButton
-        label="⋮"
-        className="icon small"
-        ariaLabel={`Column ${column.name} menu`}
-        items={[
-          { label: 'Properties', onSelect: () => onAction('properties') },
-          { label: 'Sort ascending', onSelect: () => onAction('sort-asc') },
-          { label: 'Sort descending', onSelect: () => onAction('sort-desc') },
-          sort ? { label: 'Clear sort', onSelect: () => onAction('sort-clear') } : null,
-          { label: 'Filter…', onSelect: () => onAction('filter') },
-          { label: 'Hide column', onSelect: () => onAction('hide') },
-          canEdit && runnable && !runActive
-            ? {
-                label: kind === 'generated' ? 'Regenerate' : 'Run this column',
-                onSelect: () => onAction('run'),
-              }
-            : null,
-          canEdit && runnable && runActive
-            ? { label: 'Stop this column', onSelect: () => onAction('stop') }
-            : null,
-          canEdit ? { label: 'Rename', onSelect: () => onAction('rename') } : null,
-          canEdit && kind !== 'data'
-            ? { label: 'Delete', danger: true, onSelect: () => onAction('delete') }
-            : null,
-        ]}
-      />
-    </div>
-  )
+function focusables(cell: HTMLElement): HTMLElement[] {
+  return [...cell.querySelectorAll<HTMLElement>('button:not(:disabled), input, textarea')]
 }
 
-const RowCells = memo(function RowCells({
-  row,
-  columns,
-  widths,
-  canEdit,
-  rowHeight,
-  onOpenCell,
-  onEdit,
-}: {
-  row: ResultsRow
-  columns: Column[]
-  widths: number[]
-  canEdit: boolean
-  rowHeight: RowHeight
-  onOpenCell: (cell: CellRef) => void
-  onEdit: (row: ResultsRow, column: Column, value: string | null) => Promise<void>
-}) {
-  return (
-    <>
-      {columns.map((column, i) => (
-        <div key={column.id} className={`gc kind-${kindOf(column)}`} style={{ width: widths[i] }}>
-          <Cell
-            row={row}
-            column={column}
-            canEdit={canEdit}
-            rowHeight={rowHeight}
-            onOpenCell={onOpenCell}
-            onEdit={onEdit}
-          />
-        </div>
-      ))}
-    </>
-  )
-})
-
-function Cell({
-  row,
-  column,
-  canEdit,
-  onOpenCell,
-  onEdit,
-}: {
-  row: ResultsRow
-  column: Column
-  canEdit: boolean
-  rowHeight: RowHeight
-  onOpenCell: (cell: CellRef) => void
-  onEdit: (row: ResultsRow, column: Column, value: string | null) => Promise<void>
-}) {
-  const kind = kindOf(column)
-  if (kind === 'data') {
-    const text = row.data[column.id] ?? ''
-    return (
-      <span className="text" title={text.length > 30 ? text : undefined}>
-        {text}
-      </span>
-    )
+/**
+ * Keys while focus is on a control inside a cell ("interaction mode"): Escape goes back to the
+ * grid, Left/Right move between the cell's controls (the thumbs pair), and Enter/Escape in an
+ * editor hand focus back to the grid once the editor has closed.
+ */
+function onKeyInCell(event: KeyboardEvent<HTMLElement>, grid: HTMLElement) {
+  const target = event.target as HTMLElement
+  const cell = target.closest<HTMLElement>('[data-col]')
+  if (!cell) return
+  const editing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement
+  if (editing) {
+    if (event.key === 'Enter' || event.key === 'Escape')
+      setTimeout(() => grid.focus({ preventScroll: true }), 0)
+    return
   }
-  if (kind === 'thumbs') {
-    const stored = row.values[column.id]?.value ?? null
-    const value =
-      stored === '1' || stored === 'up' ? 'up' : stored === '0' || stored === 'down' ? 'down' : null
-    const set = (v: 'up' | 'down') => onEdit(row, column, value === v ? null : v)
-    return (
-      <span className="thumbs">
-        <button
-          type="button"
-          className={value === 'up' ? 'thumb on up' : 'thumb'}
-          aria-label={`Thumbs up, row ${row.index + 1}`}
-          aria-pressed={value === 'up'}
-          disabled={!canEdit}
-          onClick={() => set('up')}
-        >
-          <Thumb />
-        </button>
-        <button
-          type="button"
-          className={value === 'down' ? 'thumb on down' : 'thumb'}
-          aria-label={`Thumbs down, row ${row.index + 1}`}
-          aria-pressed={value === 'down'}
-          disabled={!canEdit}
-          onClick={() => set('down')}
-        >
-          <Thumb down />
-        </button>
-      </span>
-    )
+  if (event.key === 'Escape') {
+    event.preventDefault()
+    grid.focus({ preventScroll: true })
+    return
   }
-  if (isEditable(column)) {
-    return (
-      <EditableText
-        value={row.values[column.id]?.value ?? null}
-        label={`${column.name}, row ${row.index + 1}`}
-        canEdit={canEdit}
-        onSave={(value) => onEdit(row, column, value)}
-      />
-    )
+  if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') {
+    const controls = focusables(cell)
+    const at = controls.indexOf(target)
+    const next = controls[at + (event.key === 'ArrowLeft' ? -1 : 1)]
+    event.preventDefault()
+    next?.focus()
   }
-  const cell = row.results[column.id]
-  const open = () => onOpenCell({ row, column })
-  if (kind === 'generated') {
-    if (!cell) return <span className="muted">·</span>
-    if (cell.status === 'error')
-      return (
-        <button
-          type="button"
-          className="cell-btn error-text"
-          title={cell.error?.message}
-          onClick={open}
-        >
-          error
-        </button>
-      )
-    return (
-      <button
-        type="button"
-        className="cell-btn text"
-        onClick={open}
-        title={String(cell.value ?? '')}
-      >
-        {cell.status === 'done' ? String(cell.value ?? '') : cell.status}
-      </button>
-    )
-  }
-  const verdict = verdictOf(cell)
-  const label =
-    verdict === 'pass' || verdict === 'fail' || verdict === 'none'
-      ? score(cell?.value ?? null)
-      : verdict
-  const tip = cell?.error?.message ?? cell?.explanation ?? undefined
-  return (
-    <button
-      type="button"
-      className={`chip v-${verdict}`}
-      title={tip}
-      aria-label={`${column.name}, row ${row.index + 1}: ${label}${verdict === 'pass' || verdict === 'fail' ? ` (${verdict})` : ''}`}
-      data-verdict={verdict}
-      onClick={open}
-    >
-      {label}
-    </button>
-  )
-}
-
-function EditableText({
-  value,
-  label,
-  canEdit,
-  onSave,
-}: {
-  value: string | null
-  label: string
-  canEdit: boolean
-  onSave: (value: string | null) => Promise<void>
-}) {
-  const [editing, setEditing] = useState(false)
-  const [draft, setDraft] = useState(value ?? '')
-  const [busy, setBusy] = useState(false)
-  if (!canEdit) return <span className="text">{value}</span>
-  if (!editing)
-    return (
-      <button
-        type="button"
-        className="cell-btn text editable"
-        aria-label={`Edit ${label}`}
-        title="Click to edit"
-        onClick={() => {
-          setDraft(value ?? '')
-          setEditing(true)
-        }}
-      >
-        {value ?? <span className="muted">—</span>}
-      </button>
-    )
-  const commit = async () => {
-    setBusy(true)
-    try {
-      if (draft !== (value ?? '')) await onSave(draft === '' ? null : draft)
-      setEditing(false)
-    } finally {
-      setBusy(false)
-    }
-  }
-  const onKey = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'Enter') void commit()
-    if (event.key === 'Escape') setEditing(false)
-  }
-  return (
-    <input
-      className="cell-input"
-      aria-label={label}
-      value={draft}
-      disabled={busy}
-      // biome-ignore lint/a11y/noAutofocus: the cell editor opens where the user clicked
-      autoFocus
-      onChange={(e) => setDraft(e.target.value)}
-      onKeyDown={onKey}
-      onBlur={() => void commit()}
-    />
-  )
-}
-
-function Footer({ aggregate: a }: { aggregate: ColumnAggregate | undefined }) {
-  if (!a) return null
-  const rows: [string, string][] = [
-    ['pass', pct(a.passRate, 1)],
-    ['fail', pct(a.failRate, 1)],
-  ]
-  if (a.scale.kind === 'score') {
-    rows.push(['avg', num(a.avg)], ['min', num(a.min)], ['max', num(a.max)])
-  }
-  return (
-    <dl className="footer-stats">
-      {rows.map(([k, v]) => (
-        <div key={k}>
-          <dt>{k}</dt>
-          <dd>{v}</dd>
-        </div>
-      ))}
-    </dl>
-  )
-}
-
-function Thumb({ down }: { down?: boolean }) {
-  return (
-    <svg
-      width="14"
-      height="14"
-      viewBox="0 0 24 24"
-      aria-hidden="true"
-      style={down ? { transform: 'rotate(180deg)' } : undefined}
-    >
-      <path
-        fill="currentColor"
-        d="M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z"
-      />
-    </svg>
-  )
 }
