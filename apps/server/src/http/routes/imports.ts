@@ -1,4 +1,9 @@
-import { AssayError } from '@assay/core'
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { AssayError, isAssayError } from '@assay/core'
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { CSV_DELIMITERS } from '../../dataset/csv-reader.js'
@@ -54,6 +59,44 @@ function tooLarge(maxBytes: number): never {
     'limit_exceeded',
     `the file is larger than the import limit of ${maxBytes} bytes`,
   )
+}
+
+/**
+ * Receives the whole upload into a private temporary file before anything is written, so a slow
+ * or stalled client never holds the import's database transaction open; then hands `use` the
+ * file's bytes. The file is deleted afterwards, whatever happened (refusal, error, abort).
+ */
+async function withSpooledUpload<T>(
+  c: Context<AppEnv>,
+  maxBytes: number,
+  use: (bytes: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T> {
+  const signal = c.req.raw.signal
+  const dir = await mkdtemp(join(tmpdir(), 'assay-import-'))
+  let reader: ReadStream | undefined
+  try {
+    const file = join(dir, 'upload')
+    try {
+      await pipeline(
+        bodyBytes(c, maxBytes),
+        createWriteStream(file, { flags: 'wx', mode: 0o600 }),
+        {
+          signal,
+        },
+      )
+    } catch (error) {
+      if (isAssayError(error)) throw error
+      // The client went away or the connection broke mid-upload: nothing was imported.
+      throw new AssayError('cancelled', 'the upload was interrupted; nothing was imported', {
+        cause: error,
+      })
+    }
+    reader = createReadStream(file, { highWaterMark: 256 * 1024 })
+    return await use(reader)
+  } finally {
+    reader?.destroy()
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 export function registerImportRoutes(app: App, deps: RouteDeps): void {
@@ -128,16 +171,18 @@ export function registerImportRoutes(app: App, deps: RouteDeps): void {
       const project = evaluation && (await repos.projects.get(evaluation.projectId))
       if (!evaluation || !project)
         throw new AssayError('not_found', `evaluation ${evaluationId} does not exist`)
-      const outcome = await importDataset(
-        repos,
-        {
-          projectName: project.name,
-          evaluationName: evaluation.name,
-          userId: principalOf(c).user.id,
-        },
-        { bytes: bodyBytes(c, limits.maxFileBytes), format, delimiter },
-        limits,
-        c.req.raw.signal,
+      const outcome = await withSpooledUpload(c, limits.maxFileBytes, (bytes) =>
+        importDataset(
+          repos,
+          {
+            projectName: project.name,
+            evaluationName: evaluation.name,
+            userId: principalOf(c).user.id,
+          },
+          { bytes, format, delimiter },
+          limits,
+          c.req.raw.signal,
+        ),
       )
       return c.json({ rows: outcome.rows, columns: outcome.columns }, 201)
     },
