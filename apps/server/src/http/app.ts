@@ -27,6 +27,45 @@ export const API_VERSION = '0.1.0'
 const LARGE_BODY =
   /^\/api\/v1\/evaluations\/[^/]+\/imports(\/preview)?$|^\/v1\/traces$|^\/api\/v1\/projects\/[^/]+\/otlp\/v1\/traces$/
 
+/** JSON bodies nested deeper than this are refused before parsing (recursion would overflow). */
+export const MAX_JSON_DEPTH = 64
+const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i
+
+/** Whether `text` nests arrays and objects deeper than `max`; strings are skipped, not parsed. */
+export function jsonNestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    if (inString) {
+      if (ch === 0x5c)
+        i++ // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false
+    } else if (ch === 0x22) inString = true
+    else if (ch === 0x5b || ch === 0x7b) {
+      depth++
+      if (depth > max) return true
+    } else if (ch === 0x5d || ch === 0x7d) depth--
+  }
+  return false
+}
+
+const badRequest = (c: Context, message: string) =>
+  c.json({ error: { code: 'invalid_input', message } }, 400)
+
+const MALFORMED_URL =
+  'the URL is malformed: a % must start an escape of two hex digits that decodes as UTF-8'
+
+/** Whether a path's %-escapes decode (a lone `%` or invalid UTF-8 makes decodeURIComponent throw). */
+function decodablePath(url: string): boolean {
+  try {
+    decodeURIComponent(new URL(url).pathname)
+    return true
+  } catch {
+    return false
+  }
+}
+
 function validationError(
   issues: readonly { path: PropertyKey[]; message: string }[],
   where: string,
@@ -67,6 +106,8 @@ export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void }
         status === 400 && /JSON/i.test(error.message) ? 'the body is not valid JSON' : error.message
       return c.json({ error: { code, message: message || 'bad request' } }, status)
     }
+    // decodeURIComponent of a malformed path, wherever it happens (static files, a route).
+    if (error instanceof URIError) return badRequest(c, MALFORMED_URL)
     const { status, body } = toHttpError(error)
     if (status >= 500) console.error('assay: request failed:', c.req.method, c.req.path, error)
     return c.json(body, status)
@@ -96,6 +137,11 @@ export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void }
       },
     }),
   )
+  // Before anything decodes the path: `/%` and friends are the client's mistake, not a 500.
+  app.use('*', async (c, next) => {
+    if (!decodablePath(c.req.url)) return badRequest(c, MALFORMED_URL)
+    await next()
+  })
   app.use('/api/*', authenticate(deps))
   app.use('/v1/*', authenticate(deps))
   const jsonLimit = bodyLimit({
@@ -112,6 +158,18 @@ export function createApp(deps: RouteDeps, extra: { after?: (app: App) => void }
       ),
   })
   app.use('/api/*', (c, next) => (LARGE_BODY.test(c.req.path) ? next() : jsonLimit(c, next)))
+  // A JSON body nested deeper than any route needs is refused before it is parsed, validated
+  // or stored (each of which recurses, and overflows the stack on a deep enough body). The
+  // body is read once here; the validator's c.req.json() parses the cached text.
+  app.use('/api/*', async (c, next) => {
+    if (LARGE_BODY.test(c.req.path) || !JSON_TYPE.test(c.req.header('content-type') ?? ''))
+      return next()
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || !c.req.raw.body) return next()
+    if (jsonNestedDeeperThan(await c.req.text(), MAX_JSON_DEPTH)) {
+      return badRequest(c, `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`)
+    }
+    return next()
+  })
 
   app.openapi(
     defineRoute(deps, 'public', {

@@ -6,6 +6,7 @@ import { principalOf } from '../auth/access.js'
 import { CSRF_COOKIE, SESSION_COOKIE } from '../auth/authenticate.js'
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../auth/password.js'
 import { newSecret, sha256Hex } from '../auth/secrets.js'
+import { clientAddress } from '../auth/throttle.js'
 import type { App, AppEnv, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
 
@@ -70,9 +71,12 @@ export function registerAuthRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { email, password } = c.req.valid('json')
-      const address = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? 'local'
-      const keys = [`email:${email}`, `ip:${address}`]
-      const wait = deps.throttle.retryAfterMs(keys, clock.now())
+      // The socket's peer, or X-Forwarded-For only behind a proxy the operator says to trust.
+      const address = clientAddress(c, deps.throttle.trustedProxies)
+      const account = [`email:${email.toLowerCase()}`]
+      const from = [`ip:${address}`]
+      // Counted now, before the password is checked: a parallel burst cannot all get through.
+      const wait = deps.throttle.attempt([...account, ...from], clock.now())
       if (wait > 0) {
         c.header('Retry-After', String(Math.ceil(wait / 1000)))
         return c.json(
@@ -90,10 +94,9 @@ export function registerAuthRoutes(app: App, deps: RouteDeps): void {
       decoyHash ??= hashPassword('decoy password')
       const ok = await verifyPassword(password, stored ?? (await decoyHash))
       if (!user || !stored || !ok || user.disabled) {
-        deps.throttle.fail(keys, clock.now())
         throw new AssayError('unauthorized', 'wrong email or password')
       }
-      deps.throttle.succeed(keys)
+      deps.throttle.succeed(account, from)
       const session = await startSession(c, user.id)
       return c.json({ user, csrfToken: session.csrfToken, via: 'session' as const }, 200)
     },

@@ -8,6 +8,7 @@ import {
 import { z } from '@hono/zod-openapi'
 import { principalOf } from '../auth/access.js'
 import { effectiveRole } from '../auth/roles.js'
+import { createThrottle } from '../auth/throttle.js'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
 
@@ -21,8 +22,24 @@ const MemberSchema = z.object({
   addedAt: z.string(),
 })
 
+/** Unknown emails one account may try when sharing, per window, before it has to wait. */
+export const SHARE_LOOKUP_FREE = 10
+
 export function registerProjectRoutes(app: App, deps: RouteDeps): void {
-  const { repos } = deps.services
+  const { repos, clock } = deps.services
+  /*
+   * Sharing by email tells the project admin when no user has that email: they need it to catch a
+   * typo, and the member list would show who was found anyway. Only a project admin can ask, but
+   * any account can create a project and so be one: lookups of unknown emails are limited per
+   * account, so the list of accounts cannot be probed in bulk.
+   */
+  const lookups = createThrottle({
+    freeAttempts: SHARE_LOOKUP_FREE,
+    freeAttemptsByPrefix: {},
+    baseDelayMs: 60_000,
+    maxDelayMs: 60 * 60_000,
+    windowMs: 60 * 60_000,
+  })
 
   async function lastAdminGuard(projectId: string, userId: string) {
     const members = await repos.projects.listMembers(projectId)
@@ -191,14 +208,39 @@ export function registerProjectRoutes(app: App, deps: RouteDeps): void {
           params: ProjectParam,
           ...jsonBody(z.object({ email: EmailSchema, role: ProjectRoleSchema })),
         },
-        responses: json(MemberSchema, 'the member'),
+        responses: {
+          ...json(MemberSchema, 'the member'),
+          429: { description: 'too many emails without a user: try again later' },
+        },
       },
     ),
     async (c) => {
       const { projectId } = c.req.valid('param')
       const { email, role } = c.req.valid('json')
+      const key = [`share:${principalOf(c).user.id}`]
+      // Counted before the lookup (parallel requests see each other), given back when found.
+      const wait = lookups.attempt(key, clock.now())
+      if (wait > 0) {
+        c.header('Retry-After', String(Math.ceil(wait / 1000)))
+        return c.json(
+          {
+            error: {
+              code: 'limit_exceeded',
+              message: 'too many emails without a user; try again later',
+            },
+          },
+          429,
+        )
+      }
       const user = await repos.users.getByEmail(email)
-      if (!user) throw new AssayError('not_found', `no account has the email ${email}`)
+      if (!user) {
+        throw new AssayError(
+          'not_found',
+          `no user has the email ${email}; an instance administrator creates accounts`,
+          { position: { field: 'email' } },
+        )
+      }
+      lookups.succeed([], key)
       if (role !== 'admin') await lastAdminGuard(projectId, user.id)
       const member = await repos.projects.setMember(projectId, user.id, role)
       return c.json(

@@ -1,6 +1,7 @@
 import { ApiTokenSchema, AssayError, ProjectRoleSchema } from '@assay/core'
 import { z } from '@hono/zod-openapi'
 import { principalOf } from '../auth/access.js'
+import { isInstanceAdmin } from '../auth/roles.js'
 import { newSecret } from '../auth/secrets.js'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody } from '../route.js'
@@ -69,7 +70,7 @@ export function registerTokenRoutes(app: App, deps: RouteDeps): void {
       method: 'delete',
       path: '/api/v1/tokens/{tokenId}',
       tags: ['tokens'],
-      summary: 'Revoke one of your API tokens',
+      summary: 'Revoke one of your API tokens (an instance administrator may revoke anyone’s)',
       request: { params: z.object({ tokenId: z.string().min(1).max(64) }) },
       responses: json(ApiTokenSchema, 'revoked'),
     }),
@@ -77,7 +78,8 @@ export function registerTokenRoutes(app: App, deps: RouteDeps): void {
       const { tokenId } = c.req.valid('param')
       const p = principalOf(c)
       const token = await repos.apiTokens.get(tokenId)
-      if (!token || (token.userId !== p.user.id && !p.user.isAdmin)) {
+      // Someone else's token: only for instance administration, not for an admin's limited token.
+      if (!token || (token.userId !== p.user.id && !isInstanceAdmin(p))) {
         throw new AssayError('not_found', `API token ${tokenId} does not exist`)
       }
       return c.json(await repos.apiTokens.revoke(tokenId, clock.isoNow()), 200)
