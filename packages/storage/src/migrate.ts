@@ -5,6 +5,7 @@ import { engineMigration } from './migrations/0002-engine.js'
 import { accountsMigration } from './migrations/0003-accounts.js'
 import { tracesMigration } from './migrations/0004-traces.js'
 import { resultsQueryMigration } from './migrations/0005-results-query.js'
+import { oneActiveRunMigration } from './migrations/0006-one-active-run.js'
 import type { Database, Dialect } from './schema.js'
 
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -14,6 +15,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0003-accounts': accountsMigration(dialect),
     '0004-traces': tracesMigration(dialect),
     '0005-results-query': resultsQueryMigration(dialect),
+    '0006-one-active-run': oneActiveRunMigration(dialect),
   }
 }
 

@@ -72,7 +72,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         runs.push(
           await repos.runs.create({
             evaluationId: evaluation.id,
-            status: 'running',
+            // One active run per evaluation: the older two are finished.
+            status: i === 2 ? 'running' : 'completed',
             scope: { mode: 'all', columnIds: null, rowIds: null },
             startedBy: null,
             createdAt: '2026-01-01T00:00:00.000Z',

@@ -7,7 +7,8 @@ import {
   RunStatusSchema,
 } from '@assay/core'
 import type { Selectable } from 'kysely'
-import { translateWrite } from '../db-errors.js'
+import { isUniqueViolation, translateWrite } from '../db-errors.js'
+import { ONE_ACTIVE_RUN_INDEX } from '../migrations/0006-one-active-run.js'
 import type { RunsTable } from '../schema.js'
 import type { SqlDeps } from '../sql-deps.js'
 import { parseInput } from './sql-checks.js'
@@ -48,7 +49,41 @@ function mutableFields(run: Run) {
 }
 
 /**
- * Runs. `update` is a compare-and-set on the status and never writes tokens or cost: those are
+ * True when a write broke "one active run per evaluation" (the partial unique index of migration
+ * 0006): PostgreSQL names the index, SQLite the indexed column.
+ */
+function isSecondActiveRun(error: unknown): boolean {
+  if (!isUniqueViolation(error)) return false
+  const { constraint, message } = error as { constraint?: unknown; message?: unknown }
+  return (
+    constraint === ONE_ACTIVE_RUN_INDEX ||
+    (typeof message === 'string' &&
+      (message.includes(ONE_ACTIVE_RUN_INDEX) || message.includes('runs.evaluation_id')))
+  )
+}
+
+/** The error of a second active run: the same the route guard gives (`invalid_state`, 409). */
+function secondActiveRun(evaluationId: string, cause: unknown): AssayError {
+  return new AssayError(
+    'invalid_state',
+    `another run of evaluation ${evaluationId} is still queued, running or stopping; stop it or wait for it`,
+    { cause },
+  )
+}
+
+/** Runs a write, turning a second active run of an evaluation into `secondActiveRun`. */
+async function oneActiveRun<T>(evaluationId: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (error) {
+    if (isSecondActiveRun(error)) throw secondActiveRun(evaluationId, error)
+    throw error
+  }
+}
+
+/**
+ * Runs. An evaluation has at most one active (queued, running or stopping) run: a create or an
+ * update that would make a second one fails with `invalid_state`, atomically. `update` is a compare-and-set on the status and never writes tokens or cost: those are
  * added by CellResultRepository.put while the run goes on, and a stale copy must not undo them.
  * Nor does it write `heartbeat_at`, which only `heartbeat` sets.
  */
@@ -61,19 +96,21 @@ export function createSqlRunRepository(deps: SqlDeps): RunRepository {
       const id = deps.ids.next('run')
       const record = await translateWrite(
         () =>
-          db
-            .insertInto('runs')
-            .values({
-              id,
-              evaluation_id: input.evaluationId,
-              created_at: input.createdAt,
-              tokens_in: input.tokensIn,
-              tokens_out: input.tokensOut,
-              cost: input.cost,
-              ...mutableFields({ ...input, id }),
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow(),
+          oneActiveRun(input.evaluationId, () =>
+            db
+              .insertInto('runs')
+              .values({
+                id,
+                evaluation_id: input.evaluationId,
+                created_at: input.createdAt,
+                tokens_in: input.tokensIn,
+                tokens_out: input.tokensOut,
+                cost: input.cost,
+                ...mutableFields({ ...input, id }),
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow(),
+          ),
         {
           conflict: `run ${id} already exists`,
           notFound: `the evaluation or user of this run does not exist`,
@@ -138,13 +175,15 @@ export function createSqlRunRepository(deps: SqlDeps): RunRepository {
       const expected = parseInput(RunStatusSchema, status, 'expected run status')
       const record = await translateWrite(
         () =>
-          db
-            .updateTable('runs')
-            .set(mutableFields(next))
-            .where('id', '=', next.id)
-            .where('status', '=', expected)
-            .returningAll()
-            .executeTakeFirst(),
+          oneActiveRun(next.evaluationId, () =>
+            db
+              .updateTable('runs')
+              .set(mutableFields(next))
+              .where('id', '=', next.id)
+              .where('status', '=', expected)
+              .returningAll()
+              .executeTakeFirst(),
+          ),
         {
           conflict: `run ${next.id} clashes`,
           notFound: `the user of run ${next.id} does not exist`,

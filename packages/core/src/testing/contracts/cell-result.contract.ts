@@ -250,7 +250,14 @@ export function describeCellResultContract(make: MakeHarness): void {
     it('adds a batch spanning several runs to each run, and keeps an unknown cost unknown', async () => {
       const s = await setup(3)
       const { id: _id, ...draft } = s.run
-      const other = await repos.runs.create({ ...draft, tokensIn: 0, tokensOut: 0, cost: 0 })
+      // Finished: an evaluation has one active run at a time.
+      const other = await repos.runs.create({
+        ...draft,
+        status: 'completed',
+        tokensIn: 0,
+        tokensOut: 0,
+        cost: 0,
+      })
       const batch = [
         result(s, 0, { tokensIn: 1, tokensOut: 1, cost: 0.5 }),
         result(s, 0, { runId: other.id, tokensIn: 2, tokensOut: 2, cost: 0.5 }),
@@ -362,7 +369,7 @@ export function describeCellResultContract(make: MakeHarness): void {
 
     it('lists the results of a run, all or of one column, and counts them', async () => {
       const s = await setup(5)
-      const other = await repos.runs.create({ ...s.run, status: 'queued' })
+      const other = await repos.runs.create({ ...s.run, status: 'completed' })
       const written: CellResult[] = []
       for (const i of [3, 0, 4, 1]) {
         const judged = result(s, i, { value: i })
@@ -386,10 +393,16 @@ export function describeCellResultContract(make: MakeHarness): void {
       expect(await repos.cellResults.countForRun('run_missing')).toBe(0)
     })
 
-    /** Another run of the setup's evaluation. */
+    /** Another (finished) run of the setup's evaluation: one active run at a time. */
     async function newRun(s: Setup): Promise<Run> {
       const { id: _id, ...draft } = s.run
-      return repos.runs.create({ ...draft, tokensIn: 0, tokensOut: 0, cost: 0 })
+      return repos.runs.create({
+        ...draft,
+        status: 'completed',
+        tokensIn: 0,
+        tokensOut: 0,
+        cost: 0,
+      })
     }
 
     it('lists the results of a run for given rows, across pages of row ids', async () => {

@@ -704,8 +704,9 @@ export function describeResultsQueryContract(make: MakeHarness): void {
       const after = await repos.resultsQuery.page(m.evaluation.id, { limit: 1 })
       expect(after.rows[0]?.results[m.col.judge.id]).toMatchObject({ runId: runC.id, value: 1 })
       expect(before.rows[0]?.results[m.col.judge.id]?.runId).not.toBe(runC.id)
-      // A later skipped result does not replace it; an older done one neither.
-      const runD = await repos.runs.create({ ...runDraft(m.evaluation.id), status: 'running' })
+      // A later skipped result does not replace it; an older done one neither. (runD is stopped:
+      // an evaluation has one active run at a time.)
+      const runD = await repos.runs.create({ ...runDraft(m.evaluation.id), status: 'stopped' })
       const skipped: CellResult = {
         ...baseResult(runD.id, row.id, m.col.judge.id),
         status: 'skipped',

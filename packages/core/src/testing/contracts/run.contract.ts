@@ -83,7 +83,7 @@ export function describeRunContract(make: MakeHarness): void {
     it('gives every run its own id', async () => {
       const evaluation = await newEvaluation()
       const a = await repos.runs.create(draft(evaluation.id))
-      const b = await repos.runs.create(draft(evaluation.id))
+      const b = await repos.runs.create({ ...draft(evaluation.id), status: 'completed' })
       expect(a.id).not.toBe(b.id)
     })
 
@@ -118,8 +118,12 @@ export function describeRunContract(make: MakeHarness): void {
     it('lists the runs of an evaluation newest first', async () => {
       const evaluation = await newEvaluation()
       const other = await newEvaluation()
-      const second = await repos.runs.create(draft(evaluation.id, '2026-01-02T00:00:00.000Z'))
-      const first = await repos.runs.create(draft(evaluation.id, '2026-01-01T00:00:00.000Z'))
+      const done = (createdAt: string): Omit<Run, 'id'> => ({
+        ...draft(evaluation.id, createdAt),
+        status: 'completed',
+      })
+      const second = await repos.runs.create(done('2026-01-02T00:00:00.000Z'))
+      const first = await repos.runs.create(done('2026-01-01T00:00:00.000Z'))
       const third = await repos.runs.create(draft(evaluation.id, '2026-01-03T00:00:00.000Z'))
       await repos.runs.create(draft(other.id, '2026-01-04T00:00:00.000Z'))
       expect((await repos.runs.list(evaluation.id)).map((r) => r.id)).toEqual([
@@ -209,6 +213,81 @@ export function describeRunContract(make: MakeHarness): void {
       expect(await repos.runs.get(queued.id)).toEqual(winners[0])
     })
 
+    it('keeps one active run per evaluation: of two concurrent creates, exactly one wins', async () => {
+      const evaluation = await newEvaluation()
+      const attempts = await Promise.allSettled([
+        repos.runs.create(draft(evaluation.id)),
+        repos.runs.create({ ...draft(evaluation.id), status: 'running' }),
+      ])
+      const created = attempts.filter((a) => a.status === 'fulfilled')
+      const refused = attempts.filter((a) => a.status === 'rejected')
+      expect(created.length).toBe(1)
+      expect(refused.length).toBe(1)
+      await expectCode(Promise.reject(refused[0]!.reason), 'invalid_state')
+      const listed = await repos.runs.list(evaluation.id)
+      expect(listed.map((r) => r.id)).toEqual([created[0]!.value.id])
+
+      // Every active status counts, finished runs and other evaluations do not.
+      for (const status of ['queued', 'running', 'stopping'] as const) {
+        await expectCode(repos.runs.create({ ...draft(evaluation.id), status }), 'invalid_state')
+      }
+      for (const status of ['stopped', 'completed', 'failed'] as const) {
+        await repos.runs.create({ ...draft(evaluation.id), status })
+      }
+      const other = await newEvaluation()
+      await repos.runs.create(draft(other.id))
+      expect((await repos.runs.list(evaluation.id)).length).toBe(4)
+    })
+
+    it('lets a new run start once the active one has stopped', async () => {
+      const evaluation = await newEvaluation()
+      const first = await repos.runs.create(draft(evaluation.id))
+      const stopped = await repos.runs.update(
+        { ...first, status: 'stopped', stopReason: 'user' },
+        'queued',
+      )
+      expect(stopped?.status).toBe('stopped')
+      const second = await repos.runs.create(draft(evaluation.id))
+      expect(second.status).toBe('queued')
+    })
+
+    it('resumes a stopped run unless another run of the evaluation is active', async () => {
+      const evaluation = await newEvaluation()
+      const stopped = await repos.runs.create({ ...draft(evaluation.id), status: 'stopped' })
+      const active = await repos.runs.create({ ...draft(evaluation.id), status: 'running' })
+      await expectCode(
+        repos.runs.update({ ...stopped, status: 'queued' }, 'stopped'),
+        'invalid_state',
+      )
+      expect((await repos.runs.get(stopped.id))?.status).toBe('stopped')
+
+      // The active run moving between active statuses is not a second run.
+      const stopping = await repos.runs.update({ ...active, status: 'stopping' }, 'running')
+      expect(stopping?.status).toBe('stopping')
+      await repos.runs.update({ ...active, status: 'stopped' }, 'stopping')
+
+      const resumed = await repos.runs.update({ ...stopped, status: 'queued' }, 'stopped')
+      expect(resumed?.status).toBe('queued')
+      const running = await repos.runs.update(
+        { ...resumed!, status: 'running', segmentStartedAt: '2026-01-01T00:00:01.000Z' },
+        'queued',
+      )
+      expect(running?.status).toBe('running')
+    })
+
+    it('lets exactly one of two concurrent resumes of an evaluation win', async () => {
+      const evaluation = await newEvaluation()
+      const a = await repos.runs.create({ ...draft(evaluation.id), status: 'stopped' })
+      const b = await repos.runs.create({ ...draft(evaluation.id), status: 'failed' })
+      const attempts = await Promise.allSettled([
+        repos.runs.update({ ...a, status: 'queued' }, 'stopped'),
+        repos.runs.update({ ...b, status: 'queued' }, 'failed'),
+      ])
+      expect(attempts.filter((x) => x.status === 'fulfilled').length).toBe(1)
+      const queued = (await repos.runs.list(evaluation.id)).filter((r) => r.status === 'queued')
+      expect(queued.length).toBe(1)
+    })
+
     it('refuses to update a run that does not exist', async () => {
       const evaluation = await newEvaluation()
       const run = await repos.runs.create(draft(evaluation.id))
@@ -273,7 +352,7 @@ export function describeRunContract(make: MakeHarness): void {
         segmentStartedAt: '2026-01-01T00:00:00.000Z',
         segments: 1,
       })
-      const other = await repos.runs.create(draft(evaluation.id))
+      const other = await repos.runs.create({ ...draft(evaluation.id), status: 'stopped' })
       expect(await repos.runs.lastHeartbeat(run.id)).toBeNull()
       await repos.runs.heartbeat(run.id, '2026-01-01T00:00:05.000Z')
       expect(await repos.runs.lastHeartbeat(run.id)).toBe('2026-01-01T00:00:05.000Z')

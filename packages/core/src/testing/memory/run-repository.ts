@@ -17,13 +17,35 @@ function copyRun(run: Run): Run {
   }
 }
 
+const ACTIVE: readonly Run['status'][] = ['queued', 'running', 'stopping']
+
+/**
+ * Refuses a second active (queued, running or stopping) run of an evaluation, as the SQL
+ * repositories' partial unique index does: `invalid_state`, like the route guard.
+ */
+function requireNoOtherActiveRun(state: MemoryState, run: Omit<Run, 'id'>, id?: string): void {
+  if (!ACTIVE.includes(run.status)) return
+  for (const other of state.runs.values()) {
+    if (
+      other.id !== id &&
+      other.evaluationId === run.evaluationId &&
+      ACTIVE.includes(other.status)
+    ) {
+      throw new AssayError(
+        'invalid_state',
+        `another run of evaluation ${run.evaluationId} is still queued, running or stopping; stop it or wait for it`,
+      )
+    }
+  }
+}
+
 const newestFirst = (a: Run, b: Run) =>
   a.createdAt === b.createdAt ? compare(b.id, a.id) : compare(b.createdAt, a.createdAt)
 const oldestFirst = (a: Run, b: Run) => newestFirst(b, a)
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
- * The in-memory RunRepository. `update` is a compare-and-set on the status and leaves the
+ * The in-memory RunRepository. An evaluation has at most one active run. `update` is a compare-and-set on the status and leaves the
  * token and cost totals alone: those belong to CellResultRepository.put. Heartbeats are kept
  * beside the runs (`state.heartbeats`), since they are not part of a Run.
  */
@@ -35,6 +57,7 @@ export function createMemoryRunRepository(state: MemoryState, deps: MemoryDeps):
         throw new AssayError('not_found', `evaluation ${input.evaluationId} does not exist`)
       }
       requireUser(state, input.startedBy)
+      requireNoOtherActiveRun(state, input)
       const run = copyRun({ ...input, id: deps.ids.next('run') })
       state.runs.set(run.id, run)
       return copyRun(run)
@@ -77,6 +100,7 @@ export function createMemoryRunRepository(state: MemoryState, deps: MemoryDeps):
       if (!stored) throw new AssayError('not_found', `run ${next.id} does not exist`)
       if (stored.status !== expected) return undefined
       requireUser(state, next.startedBy)
+      requireNoOtherActiveRun(state, { ...next, evaluationId: stored.evaluationId }, stored.id)
       const updated = copyRun({
         ...next,
         evaluationId: stored.evaluationId,
