@@ -6,6 +6,7 @@ export {
   type EngineOptions,
   type ResolvedConnection,
 } from './engine-deps.js'
+export * from './estimate.js'
 export type { BackoffState, CellCounts, RunEvent, RunEventListener, RunProgress } from './events.js'
 export { readJsonPath } from './json-path.js'
 export * from './judges/index.js'
