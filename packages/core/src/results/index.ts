@@ -1,2 +1,3 @@
 export * from './plan.js'
 export * from './query.js'
+export * from './responses.js'

@@ -3,8 +3,12 @@ import {
   CellResultSchema,
   type ColumnScales,
   ResultsAggregateQuerySchema,
+  ResultsAggregateSchema,
+  ResultsAgreementSchema,
+  ResultsPageSchema,
   ResultsQuerySchema,
   RunComparisonQuerySchema,
+  RunComparisonSchema,
 } from '@assay/core'
 import { z } from '@hono/zod-openapi'
 import { scaleOfColumn } from '../../dataset/column-scale.js'
@@ -13,13 +17,6 @@ import { defineRoute, json, jsonBody } from '../route.js'
 import { EvaluationParam } from './evaluations.js'
 
 /* The table's read side. POST because a query (filters, sort, cursor) is a JSON body; all are reads. */
-
-const Loose = z.record(z.string(), z.unknown())
-const PageSchema = z.object({
-  rows: z.array(Loose),
-  nextCursor: z.string().nullable(),
-  total: z.number(),
-})
 
 export function registerResultRoutes(app: App, deps: RouteDeps): void {
   const { repos } = deps.services
@@ -34,7 +31,9 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
     return out
   }
 
-  const plain = <T>(value: T) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>
+  /** The answer as JSON carries it (no undefined fields), typed as its response schema. */
+  const plain = <S extends z.ZodType>(_schema: S, value: unknown) =>
+    JSON.parse(JSON.stringify(value)) as z.output<S>
 
   app.openapi(
     defineRoute(
@@ -47,7 +46,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
         summary:
           'A page of the table: filters (text, score, verdict, thumbs; ANDed), sort, keyset cursor; latest results or one run’s',
         request: { params: EvaluationParam, ...jsonBody(ResultsQuerySchema) },
-        responses: json(PageSchema, 'rows, the next cursor and the number of matching rows'),
+        responses: json(ResultsPageSchema, 'rows, the next cursor and the number of matching rows'),
       },
     ),
     async (c) => {
@@ -55,7 +54,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
         c.req.valid('param').evaluationId,
         c.req.valid('json'),
       )
-      return c.json(plain(page) as z.infer<typeof PageSchema>, 200)
+      return c.json(plain(ResultsPageSchema, page), 200)
     },
   )
 
@@ -70,7 +69,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
         summary:
           'Footers and Insights over the filtered rows: per evaluator and thumbs column pass/fail/error/pending, pass rate, avg/min/max, histogram, health',
         request: { params: EvaluationParam, ...jsonBody(ResultsAggregateQuerySchema) },
-        responses: json(Loose, 'per column aggregates'),
+        responses: json(ResultsAggregateSchema, 'per column aggregates'),
       },
     ),
     async (c) => {
@@ -78,7 +77,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
       const result = await repos.resultsQuery.aggregate(evaluationId, c.req.valid('json'), {
         scales: await scales(evaluationId),
       })
-      return c.json(plain(result), 200)
+      return c.json(plain(ResultsAggregateSchema, result), 200)
     },
   )
 
@@ -101,7 +100,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
             }),
           ),
         },
-        responses: json(Loose, 'agreement statistics'),
+        responses: json(ResultsAgreementSchema, 'agreement statistics'),
       },
     ),
     async (c) => {
@@ -112,7 +111,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
         labelColumnId,
         query,
       )
-      return c.json(plain(result), 200)
+      return c.json(plain(ResultsAgreementSchema, result), 200)
     },
   )
 
@@ -130,7 +129,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
           params: z.object({ runId: z.string().min(1).max(64) }),
           ...jsonBody(RunComparisonQuerySchema.extend({ otherRunId: z.string().min(1).max(64) })),
         },
-        responses: json(Loose, 'the comparison'),
+        responses: json(RunComparisonSchema, 'the comparison'),
       },
     ),
     async (c) => {
@@ -140,7 +139,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
         otherRunId,
         query,
       )
-      return c.json(plain(result), 200)
+      return c.json(plain(RunComparisonSchema, result), 200)
     },
   )
 
