@@ -1,13 +1,12 @@
 import {
   AssayError,
-  BudgetSchema,
   liveElapsedMs,
-  RESULTS_FILTERS_MAX,
-  ResultsFilterSchema,
   type Run,
+  RunProgressSchema,
+  type RunProgressView,
   RunSchema,
 } from '@assay/core'
-import type { RunProgress } from '@assay/engine'
+import { type RunProgress, storedRunCounts } from '@assay/engine'
 import { z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import { principalOf } from '../auth/access.js'
@@ -15,68 +14,89 @@ import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody } from '../route.js'
 import type { SseMessage } from '../run-event-hub.js'
 import { assertNoActiveRun } from '../run-guards.js'
+import { registerEstimateRoutes, runScopeOf, StartRunBody } from './estimate.js'
 import { EvaluationParam } from './evaluations.js'
 
 const RunParam = z.object({ runId: z.string().min(1).max(64) })
-const MAX_ROW_IDS = 100_000
 const HEARTBEAT_MS = 15_000
+/** Runs whose stored counts are kept between requests. */
+const STORED_COUNTS_KEPT = 64
+
+/** A run that only a resume can change (its counts can be kept). */
+function isSettled(run: Run): boolean {
+  return run.status === 'completed' || run.status === 'failed' || run.status === 'stopped'
+}
 
 const RunView = RunSchema.extend({
   /** Elapsed time now, the running segment included. */
   liveElapsedMs: z.number(),
   startedByName: z.string().nullable(),
-  /** Live progress while the run executes in this server; null otherwise. */
-  progress: z.record(z.string(), z.unknown()).nullable(),
-})
-
-const StartRunBody = z.object({
-  mode: z.enum(['all', 'unfinished', 'column', 'failed', 'rows']).default('unfinished'),
-  columnIds: z.array(z.string().min(1).max(64)).max(500).optional(),
-  rowIds: z.array(z.string().min(1).max(64)).max(MAX_ROW_IDS).optional(),
-  /** Mode `rows` for the table's filtered rows: the rows matching these filters now. */
-  filters: z.array(ResultsFilterSchema).max(RESULTS_FILTERS_MAX).optional(),
-  budget: BudgetSchema.optional(),
-})
+  /**
+   * The run's counts: live while it executes in this server; otherwise its final (or current)
+   * counts read from its stored results. Null only in lists, for runs other than the newest.
+   */
+  progress: RunProgressSchema.nullable(),
+  /** Whether `progress` is live (this server executes the run) or read from storage. */
+  progressLive: z.boolean(),
+}).openapi('RunView')
 
 export function registerRunRoutes(app: App, deps: RouteDeps): void {
   const { repos, engine, clock } = deps.services
   const names = new Map<string, string | null>()
 
-  async function view(run: Run) {
+  /** Stored counts of runs not executing here, by run and the state they were counted in. */
+  const counted = new Map<
+    string,
+    { key: string; counts: Awaited<ReturnType<typeof storedRunCounts>> }
+  >()
+
+  async function storedProgress(run: Run): Promise<RunProgressView> {
+    // A run that is not executing here changes only through its status, segments or totals.
+    const key = [run.status, run.segments, run.finishedAt, run.tokensIn, run.tokensOut].join('|')
+    let entry = counted.get(run.id)
+    if (!entry || entry.key !== key || !isSettled(run)) {
+      entry = { key, counts: await storedRunCounts(repos, run) }
+      counted.delete(run.id)
+      counted.set(run.id, entry)
+      if (counted.size > STORED_COUNTS_KEPT) counted.delete(counted.keys().next().value as string)
+    }
+    const { rows, cells, generations } = entry.counts
+    const elapsedMs = liveElapsedMs(run, clock.now())
+    return {
+      runId: run.id,
+      status: run.status,
+      rows: { ...rows },
+      cells: { ...cells },
+      generations,
+      tokens: { input: run.tokensIn, output: run.tokensOut },
+      cost: run.cost,
+      elapsedMs,
+      cellsPerSecond: elapsedMs > 0 ? (cells.done + cells.error) / (elapsedMs / 1000) : 0,
+      backoff: [],
+    }
+  }
+
+  /** A run as answered; `counts: false` leaves the stored counts out (older runs in a list). */
+  async function view(run: Run, counts = true) {
     let startedByName: string | null = null
     if (run.startedBy) {
       if (!names.has(run.startedBy))
         names.set(run.startedBy, (await repos.users.get(run.startedBy))?.name ?? null)
       startedByName = names.get(run.startedBy) ?? null
     }
-    const progress = engine.progress(run.id) as RunProgress | undefined
+    const live = engine.progress(run.id) as RunProgress | undefined
+    const progress: RunProgressView | null = live
+      ? (JSON.parse(JSON.stringify(live)) as RunProgressView)
+      : counts
+        ? await storedProgress(run)
+        : null
     return {
       ...run,
       liveElapsedMs: liveElapsedMs(run, clock.now()),
       startedByName,
-      progress: progress ? (JSON.parse(JSON.stringify(progress)) as Record<string, unknown>) : null,
+      progress,
+      progressLive: live !== undefined,
     }
-  }
-
-  /** The ids of the rows matching the table's filters, in row order, at most MAX_ROW_IDS. */
-  async function matchingRowIds(
-    evaluationId: string,
-    filters: z.infer<typeof ResultsFilterSchema>[],
-  ): Promise<string[]> {
-    const ids: string[] = []
-    let cursor: string | null = null
-    do {
-      const page = await repos.resultsQuery.page(evaluationId, { filters, limit: 500, cursor })
-      for (const row of page.rows) ids.push(row.id)
-      cursor = page.nextCursor
-      if (ids.length > MAX_ROW_IDS) {
-        throw new AssayError(
-          'limit_exceeded',
-          `more than ${MAX_ROW_IDS} rows match; narrow the filters`,
-        )
-      }
-    } while (cursor)
-    return ids
   }
 
   async function mustRun(runId: string): Promise<Run> {
@@ -103,34 +123,19 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
       const { evaluationId } = c.req.valid('param')
       const body = c.req.valid('json')
       await assertNoActiveRun(repos, evaluationId)
-      if (body.mode === 'column' && !body.columnIds?.length) {
-        throw new AssayError('invalid_input', 'mode "column" needs columnIds', {
-          position: { field: 'columnIds' },
-        })
-      }
-      if (body.mode === 'rows' && !body.rowIds?.length && body.filters?.length) {
-        body.rowIds = await matchingRowIds(evaluationId, body.filters)
-        if (body.rowIds.length === 0) {
-          throw new AssayError('invalid_input', 'no row matches the filters', {
-            position: { field: 'filters' },
-          })
-        }
-      }
-      if (body.mode === 'rows' && !body.rowIds?.length) {
-        throw new AssayError('invalid_input', 'mode "rows" needs rowIds', {
-          position: { field: 'rowIds' },
-        })
-      }
+      const scope = await runScopeOf(repos, evaluationId, body)
       const run = await engine.createRun({
         evaluationId,
-        scope: { mode: body.mode, columnIds: body.columnIds ?? null, rowIds: body.rowIds ?? null },
+        scope,
         startedBy: principalOf(c).user.id,
         budget: body.budget ?? null,
       })
       deps.worker.enqueue(run.id)
-      return c.json(await view(run), 201)
+      return c.json(await view(run, false), 201)
     },
   )
+
+  registerEstimateRoutes(app, deps)
 
   app.openapi(
     defineRoute(
@@ -149,7 +154,8 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
       const runs = await repos.runs.list(c.req.valid('param').evaluationId)
       runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
       const out = []
-      for (const run of runs) out.push(await view(run))
+      // Counts from storage read every row of the run: only the newest run's are included.
+      for (const [i, run] of runs.entries()) out.push(await view(run, i === 0))
       return c.json({ runs: out }, 200)
     },
   )
@@ -238,7 +244,7 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
       }
       const resumed = await engine.resume(runId)
       deps.worker.enqueue(resumed.id)
-      return c.json(await view(resumed), 200)
+      return c.json(await view(resumed, false), 200)
     },
   )
 
