@@ -33,6 +33,14 @@ const EnvSchema = z.object({
   ASSAY_SAMPLE_PROJECT: z.enum(['0', '1']).default('1'),
   /** `1` marks cookies Secure (when served behind HTTPS). */
   ASSAY_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
+  /**
+   * Reverse proxies in front of Assay (`1`/`true` for one, or their number): sign-in throttling
+   * then takes the client address from X-Forwarded-For; unset, the socket address.
+   */
+  ASSAY_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|\d{1,2})$/, 'expected `true` or the number of proxies (0–99)')
+    .optional(),
   /** Largest OTLP trace body in bytes. */
   ASSAY_TRACES_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
   /** Model connections created on start when set. */
@@ -59,6 +67,8 @@ export type ServerConfig = {
   admin: { email: string; password: string } | undefined
   sampleProject: boolean
   secureCookies: boolean
+  /** Proxies trusted in X-Forwarded-For (0: the socket address is the client). */
+  trustProxy: number
   maxTraceBytes: number
   openai: { apiKey: string; baseUrl: string | undefined } | undefined
   anthropicApiKey: string | undefined
@@ -97,6 +107,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       admin: adminOf(e.ASSAY_ADMIN_EMAIL, e.ASSAY_ADMIN_PASSWORD),
       sampleProject: e.ASSAY_SAMPLE_PROJECT === '1',
       secureCookies: e.ASSAY_SECURE_COOKIES === '1',
+      trustProxy:
+        e.ASSAY_TRUST_PROXY === undefined
+          ? 0
+          : e.ASSAY_TRUST_PROXY === 'true'
+            ? 1
+            : Number(e.ASSAY_TRUST_PROXY),
       maxTraceBytes: e.ASSAY_TRACES_MAX_BYTES,
       openai: e.OPENAI_API_KEY
         ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL }

@@ -46,7 +46,7 @@ export async function startServer(
     const hub = createRunEventHub(services.engine)
     const deps: RouteDeps = {
       services,
-      throttle: createThrottle(),
+      throttle: createThrottle({ trustedProxies: s.trustProxy }),
       hub,
       worker,
       options: {

@@ -39,7 +39,7 @@ export type ThrottleOptions = {
   maxDelayMs?: number
   windowMs?: number
   /**
-   * Reverse proxies to trust in X-Forwarded-For; default from ASSAY_TRUST_PROXY (`1` = one
+   * Reverse proxies to trust in X-Forwarded-For; from ASSAY_TRUST_PROXY (env.ts; `1` = one
    * proxy). Without it the socket's address is the client, whatever the headers say.
    */
   trustedProxies?: number
@@ -89,7 +89,7 @@ export function createThrottle(options: ThrottleOptions = {}): Throttle {
   }
 
   return {
-    trustedProxies: options.trustedProxies ?? trustedProxiesFrom(process.env.ASSAY_TRUST_PROXY),
+    trustedProxies: options.trustedProxies ?? 0,
     attempt(keys, nowMs) {
       // No await between the check and the count: parallel requests see each other's attempts.
       const wait = retryAfterMs(keys, nowMs)

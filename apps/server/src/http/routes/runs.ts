@@ -12,7 +12,7 @@ import { streamSSE } from 'hono/streaming'
 import { principalOf } from '../auth/access.js'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody } from '../route.js'
-import type { SseMessage } from '../run-event-hub.js'
+import { pipeRunEvents } from '../run-event-hub.js'
 import { assertNoActiveRun } from '../run-guards.js'
 import { registerEstimateRoutes, runScopeOf, StartRunBody } from './estimate.js'
 import { EvaluationParam } from './evaluations.js'
@@ -270,48 +270,22 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { runId } = c.req.valid('param')
       const run = await mustRun(runId)
-      const header = c.req.header('last-event-id')
-      const lastId = header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined
       return streamSSE(c, async (stream) => {
-        const queue: SseMessage[] = []
-        let wake: (() => void) | null = null
-        const subscription = deps.hub.subscribe(
-          runId,
-          (message) => {
-            queue.push(message)
-            wake?.()
-          },
-          lastId,
-        )
-        stream.onAbort(() => {
-          subscription.close()
-          wake?.()
-        })
+        // A bounded queue per client: one that falls too far behind is disconnected, and
+        // resumes from the replay buffer (or a snapshot) when the browser reconnects.
+        const events = deps.hub.open(runId, c.req.header('last-event-id'))
+        stream.onAbort(() => events.close())
         try {
-          if (lastId === undefined || subscription.gap) {
-            // No id, or events were missed: the client reloads from this snapshot.
+          if (events.snapshot) {
+            // No id, or events were missed (or sent before a restart): the client reloads from it.
             await stream.writeSSE({
               event: 'snapshot',
               data: JSON.stringify(await view((await repos.runs.get(runId)) ?? run)),
             })
           }
-          while (!stream.aborted) {
-            while (queue.length > 0) {
-              const message = queue.shift() as SseMessage
-              await stream.write(message.frame)
-            }
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, HEARTBEAT_MS)
-              wake = () => {
-                clearTimeout(timer)
-                resolve()
-              }
-            })
-            wake = null
-            if (queue.length === 0 && !stream.aborted) await stream.write(': ping\n\n')
-          }
+          await pipeRunEvents(stream, events, HEARTBEAT_MS)
         } finally {
-          subscription.close()
+          events.close()
         }
       })
     },
