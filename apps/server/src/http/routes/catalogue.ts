@@ -12,6 +12,7 @@ import { listSystemEvaluators } from '@assay/engine'
 import { z } from '@hono/zod-openapi'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
+import { assertEvaluatorNotInActiveRun } from '../run-guards.js'
 import { ProjectParam } from './projects.js'
 
 const EvaluatorParam = z.object({ evaluatorId: z.string().min(1).max(100) })
@@ -180,6 +181,7 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { evaluatorId } = c.req.valid('param')
       const body = c.req.valid('json')
+      await assertEvaluatorNotInActiveRun(repos, evaluatorId)
       const patch: Record<string, unknown> = { ...body }
       if (body.prompt !== undefined) {
         const variables = extractVariables(body.prompt)
@@ -205,7 +207,9 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
       },
     ),
     async (c) => {
-      await repos.evaluators.delete(c.req.valid('param').evaluatorId)
+      const { evaluatorId } = c.req.valid('param')
+      await assertEvaluatorNotInActiveRun(repos, evaluatorId)
+      await repos.evaluators.delete(evaluatorId)
       return c.body(null, 204)
     },
   )

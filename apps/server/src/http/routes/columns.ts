@@ -86,17 +86,136 @@ async function testRows(
   return rowIds
 }
 
+/** What a header value is shown as: header values often hold API keys. */
+export const MASKED_HEADER_VALUE = '••••'
+
+/**
+ * A column as callers see it: the header values of a *Run an API* generator are masked (a
+ * non-empty value becomes MASKED_HEADER_VALUE). Sending the mask back keeps the stored value.
+ */
+export function maskColumn(column: Column): Column {
+  const { config } = column
+  if (config.kind !== 'generated' || config.generator.type !== 'api') return column
+  const headers = config.generator.headers.map((h) => ({
+    name: h.name,
+    value: h.value === '' ? '' : MASKED_HEADER_VALUE,
+  }))
+  return { ...column, config: { ...config, generator: { ...config.generator, headers } } }
+}
+
+type ApiGenerator = Extract<Column['config'], { kind: 'generated' }>['generator'] & {
+  type: 'api'
+}
+
+/**
+ * Puts the stored values back for headers sent as MASKED_HEADER_VALUE: each takes the value of
+ * the stored header of the same name (`stored`: the saved column being edited or tested). A
+ * masked header with nothing stored under its name is refused, naming the field.
+ */
+function unmaskHeaders<G extends ApiGenerator>(
+  generator: G,
+  stored: Column | undefined,
+  field: string,
+): G {
+  if (!generator.headers.some((h) => h.value === MASKED_HEADER_VALUE)) return generator
+  const saved =
+    stored?.config.kind === 'generated' && stored.config.generator.type === 'api'
+      ? stored.config.generator.headers
+      : []
+  const used = new Set<number>()
+  const headers = generator.headers.map((header, i) => {
+    if (header.value !== MASKED_HEADER_VALUE) return header
+    const name = header.name.toLowerCase()
+    const index = saved.findIndex((h, j) => !used.has(j) && h.name.toLowerCase() === name)
+    if (index < 0) {
+      throw new AssayError(
+        'invalid_input',
+        `${field}.headers.${i}.value: header "${header.name}" is masked and has no stored value; give its value`,
+        { position: { field: `${field}.headers.${i}.value` } },
+      )
+    }
+    used.add(index)
+    return { name: header.name, value: (saved[index] as { value: string }).value }
+  })
+  return { ...generator, headers }
+}
+
+function unmaskConfig(config: Column['config'], stored: Column | undefined): Column['config'] {
+  if (config.kind !== 'generated' || config.generator.type !== 'api') return config
+  return { ...config, generator: unmaskHeaders(config.generator, stored, 'config.generator') }
+}
+
+/** Every column id a configuration names, with the field that names it. */
+function columnReferences(config: Column['config']): { field: string; columnId: string }[] {
+  const refs: { field: string; columnId: string }[] = []
+  if (config.kind === 'evaluator') {
+    for (const [variable, columnId] of Object.entries(config.evaluator.mapping)) {
+      refs.push({ field: `config.evaluator.mapping.${variable}`, columnId })
+    }
+    if (config.evaluator.compareWithColumnId) {
+      refs.push({
+        field: 'config.evaluator.compareWithColumnId',
+        columnId: config.evaluator.compareWithColumnId,
+      })
+    }
+  } else if (config.kind === 'generated') {
+    const generator = config.generator
+    if (generator.type === 'api' && generator.contextsColumnId) {
+      refs.push({
+        field: 'config.generator.contextsColumnId',
+        columnId: generator.contextsColumnId,
+      })
+    }
+    if (generator.type === 'rag-contexts') {
+      refs.push({ field: 'config.generator.sourceColumnId', columnId: generator.sourceColumnId })
+    }
+  }
+  return refs
+}
+
+/**
+ * The input of engine.testColumn with the request's abort signal, so the model calls of a test
+ * stop when the caller goes away. (The engine reads `signal` once its testColumn takes one;
+ * until then it is ignored: see the security review notes.)
+ */
+function testInput(
+  signal: AbortSignal,
+  input: Parameters<RouteDeps['services']['engine']['testColumn']>[0],
+): Parameters<RouteDeps['services']['engine']['testColumn']>[0] {
+  const withSignal = { ...input, signal }
+  return withSignal
+}
+
+/** How long the API test waits for an answer at most, whatever the generator's timeout. */
+export const API_TEST_TIMEOUT_MS = 30_000
+/** The largest API answer the API test shows. */
+export const API_TEST_MAX_BYTES = 1_048_576
+
 export function registerColumnRoutes(app: App, deps: RouteDeps): void {
   const { repos, engineDeps, engine } = deps.services
 
-  /** Refuses a column the engine could not run, with the engine's own message. */
   /**
    * Connections and custom evaluators named in a configuration must be the evaluation's
    * project's own or global: an id from another project would spend its key or leak its prompt.
+   * Columns it names (mapping, compareWithColumnId, contextsColumnId, sourceColumnId) must be
+   * the evaluation's own (`columnIds`): another evaluation's column would read its values.
    */
-  async function checkReferences(evaluationId: string, config: Column['config']) {
+  async function checkReferences(
+    evaluationId: string,
+    config: Column['config'],
+    columnIds: ReadonlySet<string>,
+  ) {
     const evaluation = await repos.evaluations.get(evaluationId)
     if (!evaluation) throw new AssayError('not_found', `evaluation ${evaluationId} does not exist`)
+    for (const { field, columnId } of columnReferences(config)) {
+      if (!columnIds.has(columnId)) {
+        throw new AssayError(
+          'invalid_input',
+          `${field}: column ${columnId} is not a column of this evaluation`,
+          { position: { field } },
+        )
+      }
+    }
     const visible = (projectId: string | null | undefined) =>
       projectId === null || projectId === evaluation.projectId
     const connectionId =
@@ -122,8 +241,10 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
     }
   }
 
+  /** Refuses a column the engine could not run, with the engine's own message. */
   async function check(evaluationId: string, candidate: Column, others: readonly Column[]) {
-    await checkReferences(evaluationId, candidate.config)
+    const columnIds = new Set([candidate.id, ...others.map((x) => x.id)])
+    await checkReferences(evaluationId, candidate.config, columnIds)
     const kind = candidate.config.kind
     if (kind !== 'evaluator' && kind !== 'generated') return
     if (kind === 'generated' && candidate.config.generator.type === 'rag-contexts') return
@@ -160,7 +281,9 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
     ),
     async (c) => {
       const { evaluationId } = c.req.valid('param')
-      const { name, config, contextsColumnName } = c.req.valid('json')
+      const body = c.req.valid('json')
+      const { name, contextsColumnName } = body
+      const config = unmaskConfig(body.config, undefined)
       if (config.kind === 'data') {
         throw new AssayError(
           'invalid_input',
@@ -194,7 +317,7 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
       }
       const added = await repos.columns.add({ evaluationId, name, config })
       if (!isRag || config.kind !== 'generated' || config.generator.type !== 'api') {
-        return c.json({ columns: [added] }, 201)
+        return c.json({ columns: [maskColumn(added)] }, 201)
       }
       try {
         const contexts = await repos.columns.add({
@@ -209,7 +332,7 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
           kind: 'generated',
           generator: { ...config.generator, contextsColumnId: contexts.id },
         })
-        return c.json({ columns: [linked, contexts] }, 201)
+        return c.json({ columns: [maskColumn(linked), maskColumn(contexts)] }, 201)
       } catch (error) {
         await repos.columns.delete(added.id)
         throw error
@@ -237,7 +360,11 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
     ),
     async (c) => {
       const column = await mustColumn(c.req.valid('param').columnId)
-      const { name, config } = c.req.valid('json')
+      // A run of the evaluation compiled this column as it is now: it may not change under it.
+      await assertNoActiveRun(repos, column.evaluationId)
+      const body = c.req.valid('json')
+      const { name } = body
+      const config = body.config ? unmaskConfig(body.config, column) : undefined
       if (config) {
         if (config.kind !== column.config.kind) {
           throw new AssayError(
@@ -254,7 +381,7 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
       if (name !== undefined && name !== column.name)
         updated = await repos.columns.rename(column.id, name)
       if (config) updated = await repos.columns.updateConfig(column.id, config)
-      return c.json(updated, 200)
+      return c.json(maskColumn(updated), 200)
     },
   )
 
@@ -302,11 +429,13 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const column = await mustColumn(c.req.valid('param').columnId)
       const rowIds = await testRows(repos, column.evaluationId, c.req.valid('json').rowIds ?? [])
-      const outcomes = await engine.testColumn({
-        evaluationId: column.evaluationId,
-        columnId: column.id,
-        rowIds,
-      })
+      const outcomes = await engine.testColumn(
+        testInput(c.req.raw.signal, {
+          evaluationId: column.evaluationId,
+          columnId: column.id,
+          rowIds,
+        }),
+      )
       return c.json({ outcomes: outcomes.map(toTestOutcome) }, 200)
     },
   )
@@ -344,16 +473,23 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
       if (body.columnId && !stored.some((col) => col.id === body.columnId)) {
         throw new AssayError('not_found', `column ${body.columnId} is not in this evaluation`)
       }
-      await checkReferences(evaluationId, body.config)
+      const id = body.columnId ?? 'col_draft'
+      const config = unmaskConfig(
+        body.config,
+        stored.find((col) => col.id === body.columnId),
+      )
+      await checkReferences(evaluationId, config, new Set([id, ...stored.map((col) => col.id)]))
       const draft: Column = {
-        id: body.columnId ?? 'col_draft',
+        id,
         evaluationId,
         name: body.name,
         position: stored.length,
-        config: body.config,
+        config,
         createdAt: new Date(0).toISOString(),
       }
-      const outcomes = await engine.testColumn({ evaluationId, columnId: draft.id, rowIds, draft })
+      const outcomes = await engine.testColumn(
+        testInput(c.req.raw.signal, { evaluationId, columnId: draft.id, rowIds, draft }),
+      )
       return c.json({ outcomes: outcomes.map(toTestOutcome) }, 200)
     },
   )
@@ -371,7 +507,12 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
         request: {
           params: EvaluationParam,
           ...jsonBody(
-            z.object({ generator: GeneratorConfigSchema, rowId: z.string().max(64).optional() }),
+            z.object({
+              generator: GeneratorConfigSchema,
+              rowId: z.string().max(64).optional(),
+              /** When testing a saved column: its id, so masked header values are its own. */
+              columnId: z.string().min(1).max(64).optional(),
+            }),
           ),
         },
         responses: json(
@@ -390,10 +531,14 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
     ),
     async (c) => {
       const { evaluationId } = c.req.valid('param')
-      const { generator, rowId } = c.req.valid('json')
-      if (generator.type !== 'api')
-        throw new AssayError('invalid_input', 'generator.type must be "api"')
+      const { generator: sent, rowId, columnId } = c.req.valid('json')
+      if (sent.type !== 'api') throw new AssayError('invalid_input', 'generator.type must be "api"')
       const columns = await repos.columns.list(evaluationId)
+      const saved = columns.find((col) => col.id === columnId)
+      if (columnId && !saved) {
+        throw new AssayError('not_found', `column ${columnId} is not in this evaluation`)
+      }
+      const generator = unmaskHeaders(sent, saved, 'generator')
       const row = rowId
         ? await repos.rows.get(rowId)
         : (await repos.rows.list(evaluationId, { limit: 1 }))[0]
@@ -408,7 +553,11 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
         url: request.value.url,
         body: request.value.body,
       }
-      const answer = await engineDeps.http.call(request.value, { signal: c.req.raw.signal })
+      // A test waits less than a run may, and stops when the caller goes away.
+      const answer = await engineDeps.http.call(
+        { ...request.value, timeoutMs: Math.min(request.value.timeoutMs, API_TEST_TIMEOUT_MS) },
+        { signal: c.req.raw.signal },
+      )
       if (!answer.ok) {
         return c.json(
           {
@@ -419,6 +568,20 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
             output: null,
             contexts: null,
             problem: answer.error.message,
+          },
+          200,
+        )
+      }
+      if (Buffer.byteLength(answer.value.body, 'utf8') > API_TEST_MAX_BYTES) {
+        return c.json(
+          {
+            request: shown,
+            status: answer.value.status,
+            body: '',
+            latencyMs: answer.value.latencyMs,
+            output: null,
+            contexts: null,
+            problem: `response larger than ${API_TEST_MAX_BYTES} bytes`,
           },
           200,
         )
