@@ -1,11 +1,13 @@
 import { err, ok, type Result } from '@assay/core'
 
 /**
- * Reads a dot path (`output.Summarization`, `choices.0.text`, `data[0].answer`) from a parsed
+ * Reads a dot path (`output.Summarization`, `choices.0.text`, `data[0].answer`, `$.output`) from a parsed
  * JSON value. Strings come back as they are; other values as compact JSON.
  */
 export function readJsonPath(value: unknown, path: string): Result<string> {
+  // `$` is the root in JSONPath, which people (and the API dialog's defaults) write: `$.output`.
   const parts = path
+    .replace(/^\s*\$(?=\.|\[|$)/, '')
     .replace(/\[(\d+)\]/g, '.$1')
     .split('.')
     .filter((part) => part !== '')

@@ -65,6 +65,8 @@ export type RunEngine = {
     columnId: string
     rowIds: readonly string[]
     draft?: Column
+    /** Aborted when the caller goes away (the browser closed the dialog): calls stop. */
+    signal?: AbortSignal
   }): Promise<TestCellOutcome[]>
   /** Live progress of a run executing in this process, or undefined. */
   progress(runId: string): RunProgress | undefined
@@ -781,6 +783,8 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
     columnId: string
     rowIds: readonly string[]
     draft?: Column
+    /** Aborted when the caller goes away (the browser closed the dialog): calls stop. */
+    signal?: AbortSignal
   }): Promise<TestCellOutcome[]> {
     const scope = { mode: 'column' as const, columnIds: [input.columnId], rowIds: null }
     const { columns, plan } = await prepare(input.evaluationId, scope, input.draft)
@@ -794,16 +798,17 @@ export function createRunEngine(deps: EngineDeps): RunEngine {
     }
     const inputs = await loadInputs(rows, columns, plan)
     const out: TestCellOutcome[] = []
-    const never = new AbortController().signal
+    const signal = input.signal ?? new AbortController().signal
     for (const row of rows) {
+      if (signal.aborted) break
       const values = inputs.get(row.id) ?? new Map<string, string>()
       const acc = new CellAccumulator()
       const limits = compiled.connection?.connection.limits
       const outcome = await compiled.run(
         { row, value: (id) => values.get(id) },
         {
-          signal: never,
-          requestSignal: never,
+          signal,
+          requestSignal: signal,
           inflight: new Map(),
           acc,
           cacheEnabled: false,

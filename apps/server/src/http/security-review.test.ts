@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Column, Run } from '@assay/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API_TEST_MAX_BYTES, MASKED_HEADER_VALUE } from './routes/columns.js'
+import { MASKED_HEADER_VALUE } from './header-secrets.js'
+import { API_TEST_MAX_BYTES } from './routes/columns.js'
 import { makeTestServer, type TestServer } from './test-server.js'
 
 type Json = Record<string, unknown>
@@ -305,6 +306,12 @@ describe('HTTP: runs, column references, API tests and header secrets', () => {
       { name: 'Authorization', value: MASKED_HEADER_VALUE },
       { name: 'X-Empty', value: '' },
     ])
+
+    // Nor does the evaluation, which every member (viewers included) reads.
+    const evaluation = await call('GET', `/api/v1/evaluations/${id}`)
+    expect(evaluation.status).toBe(200)
+    expect(JSON.stringify(evaluation.body)).not.toContain('sk-live')
+    expect(JSON.stringify(evaluation.body)).toContain(MASKED_HEADER_VALUE)
 
     // The client sends the column back as it got it, with another URL: the secret stays.
     const patched = await call('PATCH', `/api/v1/columns/${shown.id}`, {

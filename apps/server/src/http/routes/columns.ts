@@ -17,6 +17,7 @@ import {
 } from '@assay/engine'
 import { z } from '@hono/zod-openapi'
 import type { App, RouteDeps } from '../context.js'
+import { maskColumn, unmaskConfig, unmaskHeaders } from '../header-secrets.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
 import { rowValuesById, valuesByName } from '../row-values.js'
 import { assertNoActiveRun } from '../run-guards.js'
@@ -86,65 +87,6 @@ async function testRows(
   return rowIds
 }
 
-/** What a header value is shown as: header values often hold API keys. */
-export const MASKED_HEADER_VALUE = '••••'
-
-/**
- * A column as callers see it: the header values of a *Run an API* generator are masked (a
- * non-empty value becomes MASKED_HEADER_VALUE). Sending the mask back keeps the stored value.
- */
-export function maskColumn(column: Column): Column {
-  const { config } = column
-  if (config.kind !== 'generated' || config.generator.type !== 'api') return column
-  const headers = config.generator.headers.map((h) => ({
-    name: h.name,
-    value: h.value === '' ? '' : MASKED_HEADER_VALUE,
-  }))
-  return { ...column, config: { ...config, generator: { ...config.generator, headers } } }
-}
-
-type ApiGenerator = Extract<Column['config'], { kind: 'generated' }>['generator'] & {
-  type: 'api'
-}
-
-/**
- * Puts the stored values back for headers sent as MASKED_HEADER_VALUE: each takes the value of
- * the stored header of the same name (`stored`: the saved column being edited or tested). A
- * masked header with nothing stored under its name is refused, naming the field.
- */
-function unmaskHeaders<G extends ApiGenerator>(
-  generator: G,
-  stored: Column | undefined,
-  field: string,
-): G {
-  if (!generator.headers.some((h) => h.value === MASKED_HEADER_VALUE)) return generator
-  const saved =
-    stored?.config.kind === 'generated' && stored.config.generator.type === 'api'
-      ? stored.config.generator.headers
-      : []
-  const used = new Set<number>()
-  const headers = generator.headers.map((header, i) => {
-    if (header.value !== MASKED_HEADER_VALUE) return header
-    const name = header.name.toLowerCase()
-    const index = saved.findIndex((h, j) => !used.has(j) && h.name.toLowerCase() === name)
-    if (index < 0) {
-      throw new AssayError(
-        'invalid_input',
-        `${field}.headers.${i}.value: header "${header.name}" is masked and has no stored value; give its value`,
-        { position: { field: `${field}.headers.${i}.value` } },
-      )
-    }
-    used.add(index)
-    return { name: header.name, value: (saved[index] as { value: string }).value }
-  })
-  return { ...generator, headers }
-}
-
-function unmaskConfig(config: Column['config'], stored: Column | undefined): Column['config'] {
-  if (config.kind !== 'generated' || config.generator.type !== 'api') return config
-  return { ...config, generator: unmaskHeaders(config.generator, stored, 'config.generator') }
-}
-
 /** Every column id a configuration names, with the field that names it. */
 function columnReferences(config: Column['config']): { field: string; columnId: string }[] {
   const refs: { field: string; columnId: string }[] = []
@@ -173,17 +115,12 @@ function columnReferences(config: Column['config']): { field: string; columnId: 
   return refs
 }
 
-/**
- * The input of engine.testColumn with the request's abort signal, so the model calls of a test
- * stop when the caller goes away. (The engine reads `signal` once its testColumn takes one;
- * until then it is ignored: see the security review notes.)
- */
+/** The input of engine.testColumn with the request's signal: a test stops when its caller goes. */
 function testInput(
   signal: AbortSignal,
   input: Parameters<RouteDeps['services']['engine']['testColumn']>[0],
 ): Parameters<RouteDeps['services']['engine']['testColumn']>[0] {
-  const withSignal = { ...input, signal }
-  return withSignal
+  return { ...input, signal }
 }
 
 /** How long the API test waits for an answer at most, whatever the generator's timeout. */

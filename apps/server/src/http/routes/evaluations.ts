@@ -8,6 +8,7 @@ import {
 import { z } from '@hono/zod-openapi'
 import { principalOf } from '../auth/access.js'
 import type { App, RouteDeps } from '../context.js'
+import { maskColumn } from '../header-secrets.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
 import { ProjectParam } from './projects.js'
 
@@ -79,7 +80,11 @@ export function registerEvaluationRoutes(app: App, deps: RouteDeps): void {
       if (!evaluation)
         throw new AssayError('not_found', `evaluation ${evaluationId} does not exist`)
       const columns = await repos.columns.list(evaluationId)
-      return c.json({ ...evaluation, columns, role: c.get('role') ?? 'viewer' }, 200)
+      // Header values of API columns may be secrets: never sent back, to any role.
+      return c.json(
+        { ...evaluation, columns: columns.map(maskColumn), role: c.get('role') ?? 'viewer' },
+        200,
+      )
     },
   )
 
