@@ -942,7 +942,7 @@ export interface paths {
     get?: never
     put?: never
     post?: never
-    /** Revoke one of your API tokens */
+    /** Revoke one of your API tokens (an instance administrator may revoke anyone’s) */
     delete: {
       parameters: {
         query?: never
@@ -1555,6 +1555,13 @@ export interface paths {
           content: {
             'application/json': components['schemas']['Error']
           }
+        }
+        /** @description too many emails without a user: try again later */
+        429: {
+          headers: {
+            [name: string]: unknown
+          }
+          content?: never
         }
       }
     }
@@ -3306,6 +3313,7 @@ export interface paths {
                   sourceColumnId: string
                 }
             rowId?: string
+            columnId?: string
           }
         }
       }
@@ -5338,44 +5346,7 @@ export interface paths {
           }
           content: {
             'application/json': {
-              runs: {
-                id: string
-                evaluationId: string
-                /** @enum {string} */
-                status: 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed'
-                scope: {
-                  /** @enum {string} */
-                  mode: 'unfinished' | 'column' | 'failed' | 'rows' | 'all'
-                  /** @default null */
-                  columnIds: string[] | null
-                  /** @default null */
-                  rowIds: string[] | null
-                }
-                startedBy: string | null
-                /** Format: date-time */
-                createdAt: string
-                /** Format: date-time */
-                segmentStartedAt: string | null
-                elapsedMs: number
-                segments: number
-                /** Format: date-time */
-                finishedAt: string | null
-                tokensIn: number
-                tokensOut: number
-                cost: number | null
-                budget: {
-                  /** @default null */
-                  maxTokens: number | null
-                  /** @default null */
-                  maxCost: number | null
-                } | null
-                stopReason: string | null
-                liveElapsedMs: number
-                startedByName: string | null
-                progress: {
-                  [key: string]: unknown
-                } | null
-              }[]
+              runs: components['schemas']['RunView'][]
             }
           }
         }
@@ -5494,44 +5465,139 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              id: string
-              evaluationId: string
-              /** @enum {string} */
-              status: 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed'
-              scope: {
-                /** @enum {string} */
-                mode: 'unfinished' | 'column' | 'failed' | 'rows' | 'all'
-                /** @default null */
-                columnIds: string[] | null
-                /** @default null */
-                rowIds: string[] | null
-              }
-              startedBy: string | null
-              /** Format: date-time */
-              createdAt: string
-              /** Format: date-time */
-              segmentStartedAt: string | null
-              elapsedMs: number
-              segments: number
-              /** Format: date-time */
-              finishedAt: string | null
-              tokensIn: number
-              tokensOut: number
-              cost: number | null
-              budget: {
-                /** @default null */
-                maxTokens: number | null
-                /** @default null */
-                maxCost: number | null
-              } | null
-              stopReason: string | null
-              liveElapsedMs: number
-              startedByName: string | null
-              progress: {
-                [key: string]: unknown
-              } | null
+            'application/json': components['schemas']['RunView']
+          }
+        }
+        /** @description the request is malformed */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['Error']
+          }
+        }
+        /** @description not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['Error']
+          }
+        }
+        /** @description signed in without the needed role */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['Error']
+          }
+        }
+        /** @description not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['Error']
+          }
+        }
+        /** @description conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['Error']
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/evaluations/{evaluationId}/runs/estimate': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Before starting a run: the cells it would execute, model calls, input/output tokens and cost, per column and in total (same body as starting it; nothing is sent or stored). `scope.rowIds` is answered empty: its rows are counted in `rows`. */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          evaluationId: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @default unfinished
+             * @enum {string}
+             */
+            mode?: 'all' | 'unfinished' | 'column' | 'failed' | 'rows'
+            columnIds?: string[]
+            rowIds?: string[]
+            filters?: (
+              | {
+                  /** @enum {string} */
+                  type: 'text'
+                  columnId: string
+                  /** @enum {string} */
+                  op: 'contains' | 'equals' | 'empty' | 'not_empty'
+                  value?: string
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'score'
+                  columnId: string
+                  /** @enum {string} */
+                  op: '>' | '>=' | '<' | '<=' | '=' | 'between'
+                  value: number
+                  to?: number
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'verdict'
+                  columnId: string
+                  values: ('pass' | 'fail' | 'error' | 'pending')[]
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'thumbs'
+                  columnId: string
+                  values: ('up' | 'down' | 'none')[]
+                }
+            )[]
+            budget?: {
+              /** @default null */
+              maxTokens?: number | null
+              /** @default null */
+              maxCost?: number | null
             }
+          }
+        }
+      }
+      responses: {
+        /** @description the estimate */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': components['schemas']['RunEstimate']
           }
         }
         /** @description the request is malformed */
@@ -5612,44 +5678,7 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              id: string
-              evaluationId: string
-              /** @enum {string} */
-              status: 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed'
-              scope: {
-                /** @enum {string} */
-                mode: 'unfinished' | 'column' | 'failed' | 'rows' | 'all'
-                /** @default null */
-                columnIds: string[] | null
-                /** @default null */
-                rowIds: string[] | null
-              }
-              startedBy: string | null
-              /** Format: date-time */
-              createdAt: string
-              /** Format: date-time */
-              segmentStartedAt: string | null
-              elapsedMs: number
-              segments: number
-              /** Format: date-time */
-              finishedAt: string | null
-              tokensIn: number
-              tokensOut: number
-              cost: number | null
-              budget: {
-                /** @default null */
-                maxTokens: number | null
-                /** @default null */
-                maxCost: number | null
-              } | null
-              stopReason: string | null
-              liveElapsedMs: number
-              startedByName: string | null
-              progress: {
-                [key: string]: unknown
-              } | null
-            }
+            'application/json': components['schemas']['RunView']
           }
         }
         /** @description the request is malformed */
@@ -5741,44 +5770,7 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              id: string
-              evaluationId: string
-              /** @enum {string} */
-              status: 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed'
-              scope: {
-                /** @enum {string} */
-                mode: 'unfinished' | 'column' | 'failed' | 'rows' | 'all'
-                /** @default null */
-                columnIds: string[] | null
-                /** @default null */
-                rowIds: string[] | null
-              }
-              startedBy: string | null
-              /** Format: date-time */
-              createdAt: string
-              /** Format: date-time */
-              segmentStartedAt: string | null
-              elapsedMs: number
-              segments: number
-              /** Format: date-time */
-              finishedAt: string | null
-              tokensIn: number
-              tokensOut: number
-              cost: number | null
-              budget: {
-                /** @default null */
-                maxTokens: number | null
-                /** @default null */
-                maxCost: number | null
-              } | null
-              stopReason: string | null
-              liveElapsedMs: number
-              startedByName: string | null
-              progress: {
-                [key: string]: unknown
-              } | null
-            }
+            'application/json': components['schemas']['RunView']
           }
         }
         /** @description the request is malformed */
@@ -5861,44 +5853,7 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              id: string
-              evaluationId: string
-              /** @enum {string} */
-              status: 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed'
-              scope: {
-                /** @enum {string} */
-                mode: 'unfinished' | 'column' | 'failed' | 'rows' | 'all'
-                /** @default null */
-                columnIds: string[] | null
-                /** @default null */
-                rowIds: string[] | null
-              }
-              startedBy: string | null
-              /** Format: date-time */
-              createdAt: string
-              /** Format: date-time */
-              segmentStartedAt: string | null
-              elapsedMs: number
-              segments: number
-              /** Format: date-time */
-              finishedAt: string | null
-              tokensIn: number
-              tokensOut: number
-              cost: number | null
-              budget: {
-                /** @default null */
-                maxTokens: number | null
-                /** @default null */
-                maxCost: number | null
-              } | null
-              stopReason: string | null
-              liveElapsedMs: number
-              startedByName: string | null
-              progress: {
-                [key: string]: unknown
-              } | null
-            }
+            'application/json': components['schemas']['RunView']
           }
         }
         /** @description the request is malformed */
@@ -6452,13 +6407,7 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              rows: {
-                [key: string]: unknown
-              }[]
-              nextCursor: string | null
-              total: number
-            }
+            'application/json': components['schemas']['ResultsPage']
           }
         }
         /** @description the request is malformed */
@@ -6580,9 +6529,7 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              [key: string]: unknown
-            }
+            'application/json': components['schemas']['ResultsAggregate']
           }
         }
         /** @description the request is malformed */
@@ -6706,9 +6653,7 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              [key: string]: unknown
-            }
+            'application/json': components['schemas']['ResultsAgreement']
           }
         }
         /** @description the request is malformed */
@@ -6835,9 +6780,7 @@ export interface paths {
             [name: string]: unknown
           }
           content: {
-            'application/json': {
-              [key: string]: unknown
-            }
+            'application/json': components['schemas']['RunComparison']
           }
         }
         /** @description the request is malformed */
@@ -6907,6 +6850,285 @@ export interface components {
           field?: string
         }
       }
+    }
+    RunView: {
+      id: string
+      evaluationId: string
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed'
+      scope: {
+        /** @enum {string} */
+        mode: 'unfinished' | 'column' | 'failed' | 'rows' | 'all'
+        /** @default null */
+        columnIds: string[] | null
+        /** @default null */
+        rowIds: string[] | null
+      }
+      startedBy: string | null
+      /** Format: date-time */
+      createdAt: string
+      /** Format: date-time */
+      segmentStartedAt: string | null
+      elapsedMs: number
+      segments: number
+      /** Format: date-time */
+      finishedAt: string | null
+      tokensIn: number
+      tokensOut: number
+      cost: number | null
+      budget: {
+        /** @default null */
+        maxTokens: number | null
+        /** @default null */
+        maxCost: number | null
+      } | null
+      stopReason: string | null
+      liveElapsedMs: number
+      startedByName: string | null
+      progress: components['schemas']['RunProgress']
+      progressLive: boolean
+    }
+    RunProgress: {
+      runId: string
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed'
+      rows: {
+        total: number
+        processed: number
+      }
+      cells: {
+        total: number
+        done: number
+        error: number
+        cached: number
+        stopped: number
+        pending: number
+      }
+      generations: number
+      tokens: {
+        input: number
+        output: number
+      }
+      cost: number | null
+      elapsedMs: number
+      cellsPerSecond: number
+      backoff: components['schemas']['BackoffState'][]
+    } | null
+    BackoffState: {
+      connectionId: string
+      connectionName: string
+      inFlight: number
+      queued: number
+      pausedUntil: number | null
+    }
+    RunEstimate: {
+      evaluationId: string
+      scope: {
+        /** @enum {string} */
+        mode: 'unfinished' | 'column' | 'failed' | 'rows' | 'all'
+        columnIds: string[] | null
+        rowIds: string[] | null
+      }
+      /** @description Rows in the run’s scope */
+      rows: number
+      /** @description Rows with at least one cell to run */
+      rowsWithCells: number
+      cells: number
+      modelCalls: number
+      cachedCalls: number
+      apiCalls: number
+      inputTokens: number
+      outputTokens: number
+      /** @description Null when some price is unknown */
+      cost: number | null
+      lowerBound: boolean
+      cacheEnabled: boolean
+      /** @description Rows whose requests were looked up in the model cache; the hit rate found there is assumed for the other rows */
+      cacheCheckedRows: number
+      columns: components['schemas']['ColumnEstimate'][]
+      /** @description How the figures were obtained */
+      assumptions: string[]
+      /** @description The budget sent, if any, against the estimate */
+      budget: {
+        maxTokens: number | null
+        maxCost: number | null
+        exceeded: boolean
+      } | null
+      /** @description How long the estimate took */
+      tookMs: number
+    }
+    ColumnEstimate: {
+      columnId: string
+      columnName: string
+      /** @enum {string} */
+      kind: 'prompt' | 'api' | 'judge' | 'rag' | 'metric'
+      connectionId: string | null
+      connectionName: string | null
+      model: string | null
+      /** @description Cells of this column the run would execute */
+      cells: number
+      /** @description Model calls expected: cells whose prompt renders, minus answers already in the model cache; a lower bound for `rag` columns */
+      modelCalls: number
+      /** @description Calls the model cache already answers (the identical request): no tokens */
+      cachedCalls: number
+      /** @description API requests (API generators); no model tokens */
+      apiCalls: number
+      /** @description Σ ceil(rendered prompt characters / 4) over the expected model calls */
+      inputTokens: number
+      /** @description Σ max output tokens of the expected calls (column, else connection, else 256) */
+      outputTokens: number
+      /** @description From the connection’s prices; null when a price is unknown */
+      cost: number | null
+      /** @description The real number of calls can be higher (RAG metrics chain several steps) */
+      lowerBound: boolean
+    }
+    ResultsPage: {
+      rows: components['schemas']['ResultsRow'][]
+      nextCursor: string | null
+      total: number
+      rowCount: number
+    }
+    ResultsRow: {
+      id: string
+      index: number
+      data: {
+        [key: string]: string
+      }
+      values: {
+        [key: string]: components['schemas']['ManualCellView']
+      }
+      results: {
+        [key: string]: components['schemas']['ResultCellView']
+      }
+    }
+    ManualCellView: {
+      value: string | null
+      editedBy: string | null
+      editedAt: string
+    }
+    ResultCellView: {
+      runId: string
+      /** @enum {string} */
+      status: 'pending' | 'running' | 'done' | 'error' | 'stopped' | 'skipped'
+      value: number | string | null
+      pass: boolean | null
+      explanation: string | null
+      error: {
+        code: string
+        message: string
+        retryable: boolean
+      } | null
+      tokensIn: number
+      tokensOut: number
+      cost: number | null
+      latencyMs: number | null
+      attempts: number
+      cached: boolean
+      model: string | null
+      finishedAt: string
+    }
+    ResultsAggregate: {
+      rows: number
+      rowCount: number
+      columns: components['schemas']['ColumnAggregate'][]
+    }
+    ColumnAggregate: {
+      columnId: string
+      /** @enum {string} */
+      kind: 'evaluator' | 'human'
+      scale: components['schemas']['Scale']
+      threshold: {
+        /** @enum {string} */
+        op: '>' | '<'
+        value: number
+      } | null
+      total: number
+      pass: number
+      fail: number
+      noVerdict: number
+      error: number
+      pending: number
+      stopped: number
+      skipped: number
+      scored: number
+      outOfScale: number
+      passRate: number | null
+      failRate: number | null
+      avg: number | null
+      min: number | null
+      max: number | null
+      histogram: components['schemas']['Histogram']
+      unparseable: number
+      tokensIn: number
+      tokensOut: number
+      cost: number | null
+    }
+    Scale:
+      | {
+          /** @enum {string} */
+          kind: 'score'
+          min: number
+          max: number
+        }
+      | {
+          /** @enum {string} */
+          kind: 'boolean'
+        }
+    Histogram: {
+      /** @enum {string} */
+      kind: 'boolean' | 'integer' | 'equal-width'
+      bins: {
+        lo: number
+        hi: number
+        count: number
+      }[]
+    }
+    ResultsAgreement: {
+      n: number
+      accuracy: number | null
+      kappa: number | null
+      weightedKappa: number | null
+      spearman: number | null
+      pearson: number | null
+      evaluatorColumnId: string
+      labelColumnId: string
+      /** @enum {string} */
+      mode: 'verdict' | 'value'
+      rows: number
+    }
+    RunComparison: {
+      runA: string
+      runB: string
+      rows: number
+      columns: {
+        columnId: string
+        a: components['schemas']['RunPassRate']
+        b: components['schemas']['RunPassRate']
+        change: number | null
+        fixed: number
+        broken: number
+      }[]
+      changes: {
+        index: number
+        rowId: string
+        cells: {
+          columnId: string
+          /** @enum {string} */
+          a: 'pass' | 'fail'
+          /** @enum {string} */
+          b: 'pass' | 'fail'
+          scoreA: number | null
+          scoreB: number | null
+        }[]
+      }[]
+      nextCursor: string | null
+      changedRows: number
+    }
+    RunPassRate: {
+      pass: number
+      fail: number
+      error: number
+      passRate: number | null
     }
   }
   responses: never

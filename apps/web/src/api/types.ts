@@ -1,9 +1,8 @@
-import type { paths } from './schema'
+import type { components, paths } from './schema'
 
 /*
- * Shapes the OpenAPI document leaves open (`Record<string, unknown>` answers): the results page,
- * aggregates, agreement, run comparison and live progress. They mirror @assay/core and
- * @assay/engine; the web app talks HTTP only, so they are written out here.
+ * Names for the shapes of the generated OpenAPI types (schema.d.ts) that the pages use. Only the
+ * per-user table options are written out: the server stores them as an open record.
  */
 
 type Json<
@@ -56,26 +55,27 @@ export type TestOutcome = Json<'/api/v1/columns/{columnId}/test', 'post'>['outco
 export type ImportPreview = Json<'/api/v1/evaluations/{evaluationId}/imports/preview', 'post'>
 export type ApiTestResult = Json<'/api/v1/evaluations/{evaluationId}/api-test', 'post'>
 
-export type CellStatus = 'pending' | 'running' | 'done' | 'error' | 'stopped' | 'skipped'
+type Schemas = components['schemas']
 
-export type ResultsFilter =
-  | {
-      type: 'text'
-      columnId: string
-      op: 'contains' | 'equals' | 'empty' | 'not_empty'
-      value?: string
-    }
-  | {
-      type: 'score'
-      columnId: string
-      op: '>' | '>=' | '<' | '<=' | '=' | 'between'
-      value: number
-      to?: number
-    }
-  | { type: 'verdict'; columnId: string; values: ('pass' | 'fail' | 'error' | 'pending')[] }
-  | { type: 'thumbs'; columnId: string; values: ('up' | 'down' | 'none')[] }
+export type ResultsPage = Schemas['ResultsPage']
+export type ResultsRow = Schemas['ResultsRow']
+export type ManualCellView = Schemas['ManualCellView']
+export type ResultCellView = Schemas['ResultCellView']
+export type CellStatus = ResultCellView['status']
+export type ResultsAggregate = Schemas['ResultsAggregate']
+export type ColumnAggregate = Schemas['ColumnAggregate']
+export type HistogramBin = Schemas['Histogram']['bins'][number]
+export type Agreement = Schemas['ResultsAgreement']
+export type RunPassRate = Schemas['RunPassRate']
+export type RunComparison = Schemas['RunComparison']
+export type BackoffState = Schemas['BackoffState']
+export type RunProgress = NonNullable<Schemas['RunProgress']>
+export type RunEstimate = Schemas['RunEstimate']
+export type ColumnEstimate = Schemas['ColumnEstimate']
 
-export type ResultsSort = { columnId: string; direction: 'asc' | 'desc' }
+type ResultsQuery = PostBody<'/api/v1/evaluations/{evaluationId}/results/query'>
+export type ResultsFilter = NonNullable<ResultsQuery['filters']>[number]
+export type ResultsSort = NonNullable<ResultsQuery['sort']>
 
 export type RowHeight = 'compact' | 'normal' | 'tall'
 
@@ -85,141 +85,6 @@ export type TableOptions = {
   hidden: string[]
   rowHeight: RowHeight
   widths: Record<string, number>
-}
-
-export type ManualCellView = { value: string | null; editedBy: string | null; editedAt: string }
-
-export type ResultCellView = {
-  runId: string
-  status: CellStatus
-  value: number | string | null
-  pass: boolean | null
-  explanation: string | null
-  error: { code: string; message: string; retryable?: boolean } | null
-  tokensIn: number
-  tokensOut: number
-  cost: number | null
-  latencyMs: number | null
-  attempts: number
-  cached: boolean
-  model: string | null
-  finishedAt: string
-}
-
-export type ResultsRow = {
-  id: string
-  index: number
-  data: Record<string, string>
-  values: Record<string, ManualCellView>
-  results: Record<string, ResultCellView>
-}
-
-export type ResultsPage = {
-  rows: ResultsRow[]
-  nextCursor: string | null
-  total: number
-  rowCount?: number
-}
-
-export type HistogramBin = { lo: number; hi: number; count: number }
-
-export type ColumnAggregate = {
-  columnId: string
-  kind: 'evaluator' | 'human'
-  scale: Scale
-  threshold: { op: '>' | '<'; value: number } | null
-  total: number
-  pass: number
-  fail: number
-  noVerdict: number
-  error: number
-  pending: number
-  stopped: number
-  skipped: number
-  scored: number
-  outOfScale: number
-  passRate: number | null
-  failRate: number | null
-  avg: number | null
-  min: number | null
-  max: number | null
-  histogram: { kind: 'boolean' | 'integer' | 'equal-width'; bins: HistogramBin[] }
-  unparseable: number
-  tokensIn: number
-  tokensOut: number
-  cost: number | null
-}
-
-export type ResultsAggregate = { rows: number; rowCount: number; columns: ColumnAggregate[] }
-
-export type Agreement = {
-  n: number
-  accuracy: number | null
-  kappa: number | null
-  weightedKappa: number | null
-  spearman: number | null
-  pearson: number | null
-  evaluatorColumnId: string
-  labelColumnId: string
-  mode: 'verdict' | 'value'
-  rows: number
-}
-
-export type RunPassRate = { pass: number; fail: number; error: number; passRate: number | null }
-
-export type RunComparison = {
-  runA: string
-  runB: string
-  rows: number
-  columns: {
-    columnId: string
-    a: RunPassRate
-    b: RunPassRate
-    change: number | null
-    fixed: number
-    broken: number
-  }[]
-  changes: {
-    index: number
-    rowId: string
-    cells: {
-      columnId: string
-      a: 'pass' | 'fail'
-      b: 'pass' | 'fail'
-      scoreA: number | null
-      scoreB: number | null
-    }[]
-  }[]
-  nextCursor: string | null
-  changedRows: number
-}
-
-export type BackoffState = {
-  connectionId: string
-  connectionName: string
-  inFlight: number
-  queued: number
-  pausedUntil: number | null
-}
-
-export type RunProgress = {
-  runId: string
-  status: RunStatus
-  rows: { total: number; processed: number }
-  cells: {
-    total: number
-    done: number
-    error: number
-    cached: number
-    stopped: number
-    pending: number
-  }
-  generations: number
-  tokens: { input: number; output: number }
-  cost: number | null
-  elapsedMs: number
-  cellsPerSecond: number
-  backoff: BackoffState[]
 }
 
 /** A cell result as the run's SSE `cells` event carries it (raw answer left out). */

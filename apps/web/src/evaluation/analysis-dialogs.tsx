@@ -29,12 +29,12 @@ export function CompareDialog({
     setError(null)
     try {
       setResult(
-        (await call(
+        await call(
           api.POST('/api/v1/runs/{runId}/compare', {
             params: { path: { runId: a } },
             body: { otherRunId: b, filters, limit: 100 },
           }),
-        )) as unknown as RunComparison,
+        ),
       )
     } catch (e) {
       setError(e)
@@ -181,12 +181,12 @@ export function AgreementDialog({
     setError(null)
     try {
       setResult(
-        (await call(
+        await call(
           api.POST('/api/v1/evaluations/{evaluationId}/agreement', {
             params: { path: { evaluationId } },
             body: { evaluatorColumnId: judge, labelColumnId: label, filters },
           }),
-        )) as unknown as Agreement,
+        ),
       )
     } catch (e) {
       setError(e)

@@ -1,14 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api, call } from '../api/client'
-import type {
-  Column,
-  ResultsAggregate,
-  ResultsFilter,
-  Run,
-  RunProgress,
-  StreamedCell,
-} from '../api/types'
+import type { Column, ResultsFilter, Run, RunProgress, StreamedCell } from '../api/types'
 import { Confirm, ErrorNote, Field, MenuButton, Modal, RoleBadge, Spinner } from '../components/ui'
 import { count } from '../format'
 import { useProject } from '../pages/project'
@@ -94,12 +87,12 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
     queryKey: ['aggregate', evaluationId, filtersKey, aggTick],
     enabled: table.ready,
     queryFn: async () =>
-      (await call(
+      await call(
         api.POST('/api/v1/evaluations/{evaluationId}/results/aggregate', {
           params: { path: { evaluationId } },
           body: { filters: JSON.parse(filtersKey) as ResultsFilter[] },
         }),
-      )) as unknown as ResultsAggregate,
+      ),
     placeholderData: (previous) => previous,
   })
   const aggTimer = useRef<ReturnType<typeof setTimeout> | null>(null)

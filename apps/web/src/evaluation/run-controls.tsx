@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { api, call } from '../api/client'
-import type { ResultsAggregate, Run, RunProgress } from '../api/types'
+import type { Run, RunProgress } from '../api/types'
 import { count, duration, money, num, when } from '../format'
 import { ACTIVE } from './use-run'
 
@@ -98,12 +98,12 @@ export function useRunCounts(run: Run | null, enabled: boolean) {
     enabled: enabled && run !== null,
     queryFn: async (): Promise<RunCounts | null> => {
       if (!run) return null
-      const a = (await call(
+      const a = await call(
         api.POST('/api/v1/evaluations/{evaluationId}/results/aggregate', {
           params: { path: { evaluationId: run.evaluationId } },
           body: { runId: run.id },
         }),
-      )) as unknown as ResultsAggregate
+      )
       let done = 0
       let error = 0
       let stopped = 0

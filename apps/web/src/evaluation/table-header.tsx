@@ -58,7 +58,7 @@ export const HeaderRow = memo(function HeaderRow({
           index={i}
           column={column}
           width={widths[i] as number}
-          sort={options.sort?.columnId === column.id ? options.sort.direction : null}
+          sort={options.sort?.columnId === column.id ? (options.sort.direction ?? 'asc') : null}
           filtered={options.filters.some((f) => f.columnId === column.id)}
           canEdit={canEdit}
           runActive={runActive}

@@ -3,7 +3,6 @@ import { api, call } from '../api/client'
 import type {
   ManualCellView,
   ResultsFilter,
-  ResultsPage,
   ResultsRow,
   ResultsSort,
   StreamedCell,
@@ -61,12 +60,12 @@ export function useResults(
     s.loading = true
     const body = JSON.parse(s.key) as { filters: ResultsFilter[]; sort: ResultsSort | null }
     try {
-      const page = (await call(
+      const page = await call(
         api.POST('/api/v1/evaluations/{evaluationId}/results/query', {
           params: { path: { evaluationId } },
           body: { filters: body.filters, sort: body.sort, cursor: s.cursor, limit: PAGE_SIZE },
         }),
-      )) as unknown as ResultsPage
+      )
       if (store.current !== s) return
       for (const row of page.rows) {
         s.byId.set(row.id, s.rows.length)
