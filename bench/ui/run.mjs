@@ -177,8 +177,11 @@ try {
     })
     observer.observe(document.body, { subtree: true, childList: true, attributes: true })
   })
-  started = Date.now()
+  // Run opens the estimate dialog; its Run button (focused) starts the run.
   await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await page.getByTestId('run-dialog').waitFor()
+  started = Date.now()
+  await page.getByTestId('run-dialog').getByRole('button', { name: 'Run', exact: true }).click()
   const run = await (async () => {
     for (;;) {
       const { runs } = await call('GET', `/api/v1/evaluations/${evaluation.id}/runs`)

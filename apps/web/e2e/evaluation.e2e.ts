@@ -118,8 +118,17 @@ describe('the evaluation journey', () => {
     await page.getByTestId('tile-Coherence').waitFor()
     expect(await tileRows(page, 'Coherence')).toEqual([0, ROWS])
 
-    // Run, then Stop: the run keeps going while the confirmation is open.
+    // Run shows the estimate first (SPEC §4): 120 judge cells, one model call each; the stub
+    // connection has no prices, so the cost is unknown rather than $0. Enter runs.
     await page.getByRole('button', { name: 'Run', exact: true }).click()
+    const estimate = page.getByTestId('run-dialog').getByTestId('run-estimate')
+    await estimate.waitFor()
+    expect(await estimate.locator('.estimate-line').innerText()).toMatch(
+      /^120 cells in 120 rows · 120 model calls · ~[\d,]+ tokens · ~unknown$/,
+    )
+    expect(await estimate.getByRole('cell', { name: 'Coherence' }).count()).toBe(1)
+    // Then Stop: the run keeps going while the confirmation is open.
+    await page.keyboard.press('Enter')
     await waitFor('some scores', async () => (await tileRows(page, 'Coherence'))[0] >= 4)
     await page.getByRole('button', { name: 'Stop', exact: true }).click()
     const confirm = page.getByTestId('confirm-dialog')
@@ -182,7 +191,9 @@ describe('the evaluation journey', () => {
 
     // Run on the filtered rows: the server picks the rows the filter selects.
     await page.getByRole('button', { name: 'More run options' }).click()
-    await page.getByRole('menuitem', { name: 'Run on the filtered rows' }).click()
+    await page.getByRole('menuitem', { name: 'Run on the filtered rows…' }).click()
+    await page.getByTestId('run-estimate').waitFor()
+    await page.getByTestId('run-dialog').getByRole('button', { name: 'Run', exact: true }).click()
     const filteredRun = await waitFor('the filtered run', async () => {
       const { runs } = await admin.call<{
         runs: { scope: { mode: string; rowIds?: string[] | null } }[]
@@ -235,6 +246,7 @@ describe('the evaluation journey', () => {
     await page.keyboard.press('Escape')
     await page.getByRole('button', { name: 'More run options' }).click()
     await page.getByRole('menuitem', { name: /^Re-run all/ }).click()
+    await page.getByTestId('run-dialog').getByRole('button', { name: 'Run', exact: true }).click()
     await page.getByTestId('run-status').filter({ hasText: 'in progress' }).waitFor()
     await page.getByRole('button', { name: 'Column Coherence menu' }).click()
     await page.getByRole('menuitem', { name: 'Stop this column' }).click()
@@ -261,11 +273,13 @@ describe('the evaluation journey', () => {
     await page.keyboard.press('Escape')
 
     // A run with a token budget stops by itself, as a confirmed stop does.
-    await page.getByRole('button', { name: 'More run options' }).click()
-    await page.getByRole('menuitem', { name: 'Run with a budget…' }).click()
-    await page.getByLabel('Cells').selectOption('all')
-    await page.getByLabel('Most tokens (in + out)').fill('3000')
-    await page.getByRole('button', { name: 'Run', exact: true }).last().click()
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    const dialog = page.getByTestId('run-dialog')
+    await dialog.getByLabel('Cells').selectOption('all')
+    await dialog.getByLabel('Most tokens (in + out)').fill('3000')
+    // Re-running every cell is estimated well over 3,000 tokens: the dialog says so.
+    await dialog.getByTestId('over-budget').waitFor()
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click()
     await page
       .getByTestId('run-status')
       .filter({ hasText: /stopped · .* cells done/ })

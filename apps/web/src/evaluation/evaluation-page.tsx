@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api, call } from '../api/client'
 import type { Column, ResultsFilter, Run, RunProgress, StreamedCell } from '../api/types'
-import { Confirm, ErrorNote, Field, MenuButton, Modal, RoleBadge, Spinner } from '../components/ui'
+import { Confirm, ErrorNote, MenuButton, RoleBadge, Spinner } from '../components/ui'
 import { count } from '../format'
 import { useProject } from '../pages/project'
 import { NameDialog } from '../pages/projects'
@@ -21,6 +21,7 @@ import { describeFilter, FilterDialog } from './filter-dialog'
 import { ImportDialog } from './import-dialog'
 import { Insights } from './insights'
 import { ProgressRing, type RunCounts, statusLabel, useRunCounts } from './run-controls'
+import { RunDialog, type RunRequest } from './run-dialog'
 import { type CellRef, type ColumnAction, ResultsTable } from './table'
 import { DEFAULT_OPTIONS, useTableOptions } from './table-options'
 import { useResults } from './use-results'
@@ -36,7 +37,7 @@ type Dialog =
   | { kind: 'manual' }
   | { kind: 'filter'; columnId?: string }
   | { kind: 'stop' }
-  | { kind: 'budget' }
+  | { kind: 'run'; request: RunRequest }
   | { kind: 'compare' }
   | { kind: 'agreement' }
   | { kind: 'properties'; column: Column }
@@ -166,13 +167,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
       setActionError(error)
     }
   }
-  const startRun = (body: {
-    mode: 'all' | 'unfinished' | 'column' | 'failed' | 'rows'
-    columnIds?: string[]
-    rowIds?: string[]
-    filters?: ResultsFilter[]
-    budget?: { maxTokens?: number | null; maxCost?: number | null }
-  }) =>
+  const startRun = (body: RunRequest) =>
     act(async () => {
       const started = await call(
         api.POST('/api/v1/evaluations/{evaluationId}/runs', {
@@ -231,7 +226,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
         table.update((o) => ({ ...o, hidden: [...o.hidden, column.id] }))
         return
       case 'run':
-        void startRun({ mode: 'column', columnIds: [column.id] })
+        setDialog({ kind: 'run', request: { mode: 'column', columnIds: [column.id] } })
         return
       case 'stop':
         void stop({ columnId: column.id })
@@ -311,7 +306,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
                 type="button"
                 className="primary"
                 disabled={runActive || !runnable || e.rowCount === 0}
-                onClick={() => startRun({ mode: 'unfinished' })}
+                onClick={() => setDialog({ kind: 'run', request: { mode: 'unfinished' } })}
                 title="Run every unfinished cell of the generator and evaluator columns"
               >
                 Run
@@ -322,30 +317,25 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
                 ariaLabel="More run options"
                 items={[
                   {
-                    label: 'Run unfinished cells',
-                    onSelect: () => startRun({ mode: 'unfinished' }),
+                    label: 'Run unfinished cells…',
+                    onSelect: () => setDialog({ kind: 'run', request: { mode: 'unfinished' } }),
                     disabled: runActive,
                   },
                   {
-                    label: 'Re-run all (new results for every cell)',
-                    onSelect: () => startRun({ mode: 'all' }),
+                    label: 'Re-run all (new results for every cell)…',
+                    onSelect: () => setDialog({ kind: 'run', request: { mode: 'all' } }),
                     disabled: runActive,
                   },
                   {
-                    label: 'Re-run failed cells',
-                    onSelect: () => startRun({ mode: 'failed' }),
+                    label: 'Re-run failed cells…',
+                    onSelect: () => setDialog({ kind: 'run', request: { mode: 'failed' } }),
                     disabled: runActive,
                   },
                   {
-                    label: 'Run with a budget…',
-                    disabled: runActive,
-                    onSelect: () => setDialog({ kind: 'budget' }),
-                  },
-                  {
-                    label: 'Run on the filtered rows',
+                    label: 'Run on the filtered rows…',
                     disabled: runActive || !filtered,
                     // The server selects the rows matching the filters when the run starts.
-                    onSelect: () => startRun({ mode: 'rows', filters: options.filters }),
+                    onSelect: () => setDialog({ kind: 'run', request: { mode: 'rows' } }),
                   },
                 ]}
               />
@@ -622,12 +612,16 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
           }}
         />
       ) : null}
-      {dialog?.kind === 'budget' ? (
-        <BudgetDialog
+      {dialog?.kind === 'run' ? (
+        <RunDialog
+          evaluationId={evaluationId}
+          initial={dialog.request}
+          columns={columns}
+          filters={options.filters}
           onClose={() => setDialog(null)}
-          onRun={async (mode, budget) => {
+          onRun={async (request) => {
             setDialog(null)
-            await startRun({ mode, budget })
+            await startRun(request)
           }}
         />
       ) : null}
@@ -694,90 +688,6 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
         />
       ) : null}
     </div>
-  )
-}
-
-/** Run the unfinished cells with a cap: the run stops by itself, as a confirmed stop does. */
-function BudgetDialog({
-  onClose,
-  onRun,
-}: {
-  onClose: () => void
-  onRun: (
-    mode: 'unfinished' | 'all',
-    budget: { maxTokens: number | null; maxCost: number | null },
-  ) => Promise<void>
-}) {
-  const [mode, setMode] = useState<'unfinished' | 'all'>('unfinished')
-  const [tokens, setTokens] = useState('')
-  const [cost, setCost] = useState('')
-  const maxTokens = tokens.trim() === '' ? null : Number(tokens)
-  const maxCost = cost.trim() === '' ? null : Number(cost)
-  const invalid =
-    (maxTokens === null && maxCost === null) ||
-    (maxTokens !== null && !(Number.isInteger(maxTokens) && maxTokens > 0)) ||
-    (maxCost !== null && !(maxCost > 0))
-  return (
-    <Modal title="Run with a budget" onClose={onClose}>
-      <form
-        className="grid-form"
-        onSubmit={(event) => {
-          event.preventDefault()
-          if (!invalid) void onRun(mode, { maxTokens, maxCost })
-        }}
-      >
-        <p className="hint">
-          When the next model request would go over the budget, the run stops by itself, exactly as
-          a confirmed stop does, and says why. Everything stored before stays.
-        </p>
-        <Field label="Cells">
-          {(id) => (
-            <select
-              id={id}
-              value={mode}
-              onChange={(e) => setMode(e.target.value as 'unfinished' | 'all')}
-            >
-              <option value="unfinished">Unfinished cells</option>
-              <option value="all">All cells again</option>
-            </select>
-          )}
-        </Field>
-        <div className="cols-2">
-          <Field label="Most tokens (in + out)">
-            {(id) => (
-              <input
-                id={id}
-                type="number"
-                min={1}
-                step={1}
-                value={tokens}
-                onChange={(e) => setTokens(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Most cost ($)">
-            {(id) => (
-              <input
-                id={id}
-                type="number"
-                min={0}
-                step="any"
-                value={cost}
-                onChange={(e) => setCost(e.target.value)}
-              />
-            )}
-          </Field>
-        </div>
-        <div className="form-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={invalid}>
-            Run
-          </button>
-        </div>
-      </form>
-    </Modal>
   )
 }
 
