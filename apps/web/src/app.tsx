@@ -1,21 +1,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { createContext, useContext, useEffect } from 'react'
+import { useEffect } from 'react'
 import { ApiError, api, call, setCsrfToken, setUnauthorizedHandler } from './api/client'
-import type { Me } from './api/types'
 import { Spinner } from './components/ui'
 import { EvaluationPage } from './evaluation/evaluation-page'
+import { MeContext, useMe } from './me'
 import { ProjectPage } from './pages/project'
 import { ProjectsPage } from './pages/projects'
 import { SignInPage } from './pages/sign-in'
 import { TokensPage } from './pages/tokens'
 import { Link, match, navigate, useLocation } from './router'
-
-const MeContext = createContext<Me | null>(null)
-export const useMe = (): Me => {
-  const me = useContext(MeContext)
-  if (!me) throw new Error('not signed in')
-  return me
-}
 
 export function App() {
   const { path } = useLocation()

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react'
 import { api, call } from '../api/client'
 import type { ProjectEvaluator, Role, Scale, SystemEvaluator } from '../api/types'
 import { Confirm, ErrorNote, Field, Modal, Spinner } from '../components/ui'
+import { useMe } from '../me'
 
 export function useSystemEvaluators() {
   return useQuery({
@@ -194,6 +195,7 @@ function CustomEvaluatorDialog({
   )
   const [polarity, setPolarity] = useState(evaluator?.polarity ?? 'positive')
   const [global, setGlobal] = useState(false)
+  const me = useMe()
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
   const submit = async (event: FormEvent) => {
@@ -325,7 +327,8 @@ function CustomEvaluatorDialog({
             )}
           </Field>
         </div>
-        {!evaluator ? (
+        {/* Only instance administrators save global evaluators (the server refuses others). */}
+        {!evaluator && me.user.isAdmin ? (
           <label className="check">
             <input type="checkbox" checked={global} onChange={(e) => setGlobal(e.target.checked)} />
             Save as a Global Evaluator (a copy shared with every project)

@@ -10,6 +10,8 @@ import {
 } from '@assay/core'
 import { listSystemEvaluators } from '@assay/engine'
 import { z } from '@hono/zod-openapi'
+import { principalOf } from '../auth/access.js'
+import { isInstanceAdmin } from '../auth/roles.js'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
 import { assertEvaluatorNotInActiveRun } from '../run-guards.js'
@@ -132,7 +134,7 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
         path: '/api/v1/projects/{projectId}/evaluators',
         tags: ['evaluators'],
         summary:
-          'Create a custom LLM evaluator (score 1..max or boolean); `global` saves it for every project',
+          'Create a custom LLM evaluator (score 1..max or boolean); `global` (instance administrators) saves it for every project',
         request: { params: ProjectParam, ...jsonBody(CustomEvaluatorBody) },
         responses: json(EvaluatorSchema, 'created', 201),
       },
@@ -140,6 +142,14 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { projectId } = c.req.valid('param')
       const body = c.req.valid('json')
+      // A global evaluator shows in every project's catalogue, so the editor of one project
+      // does not put it there; changing or deleting one already needs an instance administrator.
+      if (body.global && !isInstanceAdmin(principalOf(c)))
+        throw new AssayError(
+          'forbidden',
+          'only an instance administrator saves a global evaluator; save it for this project',
+          { position: { field: 'global' } },
+        )
 
       const variables = extractVariables(body.prompt)
       if (!variables.ok)
