@@ -101,6 +101,43 @@ describe('createRun refuses a misconfigured evaluation with a clear message', ()
     await expect(create()).rejects.toThrow(/column "c0".*; column "c1"/)
   })
 
+  it("treats another project's connection and custom evaluator as missing", async () => {
+    const h = createHarness()
+    const provider = createFakeProvider({ clock: h.clock, reply: () => ({ text: 'x' }) })
+    const mine = await createDataset(h.repos, ['question'], [['q']])
+    const theirs = await createDataset(h.repos, ['question'], [['q']])
+    const foreign = await h.addConnection(provider, { projectId: theirs.evaluation.projectId })
+    const judge = await h.repos.evaluators.create({
+      kind: 'llm',
+      category: 'quality',
+      scope: 'custom',
+      projectId: theirs.evaluation.projectId,
+      name: 'Their judge',
+      description: '',
+      prompt: 'Rate {{output}}',
+      variables: ['output'],
+      scale: { kind: 'score', min: 1, max: 5 },
+      polarity: 'positive',
+    })
+    const evaluationId = mine.evaluation.id
+    const data = dataColumn(mine, 'question').id
+    await h.repos.columns.add({
+      evaluationId,
+      name: 'generated',
+      config: promptGenerator(foreign.id, 'Q: {{question}}'),
+    })
+    const own = await h.addConnection(provider)
+    await h.repos.columns.add({
+      evaluationId,
+      name: 'judged',
+      config: evaluatorConfig(judge.id, { output: data }, { connectionId: own.id }),
+    })
+    await expect(h.engine.createRun({ evaluationId, scope: ALL, startedBy: null })).rejects.toThrow(
+      /column "generated": its model connection .* does not exist; column "judged": unknown evaluator/,
+    )
+    expect(provider.calls).toEqual([])
+  })
+
   it('refuses generators that read each other in a cycle', async () => {
     const h = createHarness()
     const provider = createFakeProvider({ clock: h.clock, reply: () => ({ text: 'x' }) })

@@ -102,10 +102,24 @@ export async function compileColumns(
       message: `evaluation "${evaluation.name}" has no generator or evaluator columns to run`,
     })
   }
+  // Another project's connection or custom evaluator is as good as missing, whatever the column
+  // says: the API checks this when a column is saved, the engine does not trust that alone.
+  const own = (projectId: string | null) => projectId === null || projectId === evaluation.projectId
+  const scoped: EngineDeps = {
+    ...deps,
+    connections: async (id) => {
+      const found = await deps.connections(id)
+      return found && own(found.connection.projectId) ? found : undefined
+    },
+    customEvaluator: async (id) => {
+      const found = await deps.customEvaluator(id)
+      return found && own(found.projectId) ? found : undefined
+    },
+  }
   const out: CompiledColumn[] = []
   const problems: string[] = []
   for (const column of targets) {
-    const compiled = await compileColumn(column, columns, deps)
+    const compiled = await compileColumn(column, columns, scoped)
     if (compiled.ok) out.push(compiled.value)
     else problems.push(compiled.error.message)
   }
