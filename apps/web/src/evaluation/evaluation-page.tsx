@@ -20,7 +20,7 @@ import { DetailPanel } from './detail-panel'
 import { describeFilter, FilterDialog } from './filter-dialog'
 import { ImportDialog } from './import-dialog'
 import { Insights } from './insights'
-import { ProgressRing, type RunCounts, statusLabel, useRunCounts } from './run-controls'
+import { ProgressRing, statusLabel, useRunCounts } from './run-controls'
 import { RunDialog, type RunRequest } from './run-dialog'
 import { type CellRef, type ColumnAction, ResultsTable } from './table'
 import { DEFAULT_OPTIONS, useTableOptions } from './table-options'
@@ -707,13 +707,13 @@ function RunStatusLine({
 }: {
   run: Run
   progress: RunProgress | null
-  counts: RunCounts | null
+  counts: RunProgress | null
 }) {
   let detail = ''
   if (progress)
     detail = ` · ${count(progress.rows.processed)} / ${count(progress.rows.total)} rows · ${count(progress.cells.done)} cells done${progress.generations ? ` · ${count(progress.generations)} generations` : ''}`
   else if (counts)
-    detail = ` · ${count(counts.rows)} / ${count(counts.of)} rows · ${count(counts.done)} cells done${counts.error ? ` · ${count(counts.error)} errors` : ''}`
+    detail = ` · ${count(counts.rows.processed)} / ${count(counts.rows.total)} rows · ${count(counts.cells.done)} cells done${counts.cells.error ? ` · ${count(counts.cells.error)} errors` : ''}`
   return (
     <span className={`run-line status-${run.status}`} data-testid="run-status" aria-live="polite">
       {statusLabel(run.status)}

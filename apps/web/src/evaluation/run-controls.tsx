@@ -79,45 +79,20 @@ export function ProgressRing({ run, progress }: { run: Run | null; progress: Run
   )
 }
 
-export type RunCounts = {
-  done: number
-  error: number
-  stopped: number
-  total: number
-  rows: number
-  of: number
-}
-
 /**
- * Counts of a run that is no longer live, from its stored results: GET /runs/{id} carries no
- * counts, and the last `progress` event may predate the final cells.
+ * Final counts of a run that is no longer live: GET /runs/{id} answers them from storage (the last
+ * `progress` event may predate the final cells). Every column counts, generators included.
  */
 export function useRunCounts(run: Run | null, enabled: boolean) {
   return useQuery({
     queryKey: ['run-counts', run?.id, run?.status, run?.finishedAt, run?.segments],
     enabled: enabled && run !== null,
-    queryFn: async (): Promise<RunCounts | null> => {
+    queryFn: async (): Promise<RunProgress | null> => {
       if (!run) return null
-      const a = await call(
-        api.POST('/api/v1/evaluations/{evaluationId}/results/aggregate', {
-          params: { path: { evaluationId: run.evaluationId } },
-          body: { runId: run.id },
-        }),
+      const stored = await call(
+        api.GET('/api/v1/runs/{runId}', { params: { path: { runId: run.id } } }),
       )
-      let done = 0
-      let error = 0
-      let stopped = 0
-      let total = 0
-      let rows = a.rows
-      for (const c of a.columns) {
-        if (c.kind !== 'evaluator') continue
-        done += c.pass + c.fail + c.noVerdict
-        error += c.error
-        stopped += c.stopped
-        total += c.total
-        rows = Math.min(rows, c.total - c.pending - c.stopped - c.skipped)
-      }
-      return { done, error, stopped, total, rows, of: a.rows }
+      return stored.progress
     },
   })
 }
@@ -145,9 +120,10 @@ function RingView({
   circumference: number
   r: number
 }) {
-  let p = progress
   const counts = useRunCounts(run, !active).data
-  if (!active && counts) p = null
+  const p = !active && counts ? counts : progress
+  // A finished run's ring shows how far it got, also after a reload (no live progress then).
+  const fill = active ? fraction : fractionOf(p)
   return (
     <div className="ring-wrap" ref={ref}>
       <button
@@ -165,12 +141,12 @@ function RingView({
             cy="18"
             r={r}
             className={active ? 'ring-fill spinning' : 'ring-fill'}
-            strokeDasharray={`${circumference * (run.status === 'completed' ? 1 : fraction)} ${circumference}`}
+            strokeDasharray={`${circumference * (run.status === 'completed' ? 1 : fill)} ${circumference}`}
             transform="rotate(-90 18 18)"
           />
         </svg>
         <span className="ring-label">
-          {run.status === 'completed' ? '✓' : `${Math.round(fraction * 100)}%`}
+          {run.status === 'completed' ? '✓' : `${Math.round(fill * 100)}%`}
         </span>
       </button>
       {open ? (
@@ -181,19 +157,13 @@ function RingView({
           <dl className="props">
             <dt>Rows processed</dt>
             <dd data-testid="rows-processed">
-              {p
-                ? `${count(p.rows.processed)} / ${count(p.rows.total)}`
-                : counts
-                  ? `${count(counts.rows)} / ${count(counts.of)}`
-                  : '–'}
+              {p ? `${count(p.rows.processed)} / ${count(p.rows.total)}` : '–'}
             </dd>
             <dt>Cells done / errors</dt>
             <dd>
               {p
                 ? `${count(p.cells.done)} / ${count(p.cells.error)} of ${count(p.cells.total)}${p.cells.cached ? ` (${count(p.cells.cached)} cached)` : ''}`
-                : counts
-                  ? `${count(counts.done)} / ${count(counts.error)} evaluator cells`
-                  : '–'}
+                : '–'}
             </dd>
             {p?.cells.stopped ? (
               <>
@@ -216,10 +186,10 @@ function RingView({
             <dd>{money(p ? p.cost : run.cost)}</dd>
             <dt>Throughput</dt>
             <dd>
-              {p
+              {p && active
                 ? `${num(p.cellsPerSecond, 1)} cells/s`
-                : counts && elapsed > 0
-                  ? `${num((counts.done + counts.error) / (elapsed / 1000), 1)} cells/s`
+                : p && elapsed > 0
+                  ? `${num((p.cells.done + p.cells.error) / (elapsed / 1000), 1)} cells/s (average)`
                   : '–'}
             </dd>
             <dt>Started by</dt>
