@@ -623,9 +623,10 @@ export type StoredRunCounts = {
  * plans a resumed run. Those are `stopped` for a stopped run and `pending` otherwise, as in the
  * engine's last progress event. `rows.processed` counts rows with nothing left to run.
  *
- * The stored cells are read a column at a time. For the modes that run every cell of their
- * scope (all, column, rows) what is left follows from those counts; for `unfinished` and
- * `failed` it depends on other runs' results, so the rows are planned page by page.
+ * The stored cells are counted by storage (`countsForRun`, one aggregate query). For the modes
+ * that run every cell of their scope (all, column, rows) what is left follows from those counts;
+ * for `unfinished` and `failed` it depends on other runs' results, so the rows are planned page
+ * by page.
  */
 export async function storedRunCounts(
   repos: Repositories,
@@ -641,20 +642,12 @@ export async function storedRunCounts(
     generations: 0,
   }
   // Only the run's own cells count (not the contexts a RAG endpoint stored beside its answer).
-  const perRow = new Map<string, number>()
-  let stored = 0
-  for (const columnId of targetIds) {
-    for (const result of await repos.cellResults.listForRun(run.id, { columnId })) {
-      if (result.status === 'done') {
-        out.cells.done++
-        if (result.cached) out.cells.cached++
-      } else if (result.status === 'error') out.cells.error++
-      else continue
-      stored++
-      if (result.tokensIn + result.tokensOut > 0) out.generations++
-      perRow.set(result.rowId, (perRow.get(result.rowId) ?? 0) + 1)
-    }
-  }
+  // Counted by storage in one aggregate: no result is read.
+  const stored = await repos.cellResults.countsForRun(run.id, { columnIds: targetIds })
+  out.cells.done = stored.byStatus.done
+  out.cells.error = stored.byStatus.error
+  out.cells.cached = stored.cached
+  out.generations = stored.generations
   let remaining = 0
   const mode = run.scope.mode
   if (mode === 'unfinished' || mode === 'failed') {
@@ -675,8 +668,8 @@ export async function storedRunCounts(
     out.rows.total = run.scope.rowIds
       ? new Set(run.scope.rowIds).size
       : await repos.rows.count(run.evaluationId)
-    remaining = Math.max(0, out.rows.total * targetIds.length - stored)
-    for (const n of perRow.values()) if (n >= targetIds.length) out.rows.processed++
+    remaining = Math.max(0, out.rows.total * targetIds.length - (out.cells.done + out.cells.error))
+    out.rows.processed = stored.finishedRows
   }
   out.cells.total = out.cells.done + out.cells.error + remaining
   if (run.status === 'stopped') out.cells.stopped = remaining

@@ -1,4 +1,4 @@
-import type { CellResult, CellValue } from '../domain/cell.js'
+import type { CellResult, CellStatus, CellValue } from '../domain/cell.js'
 import type { Column, ColumnConfig } from '../domain/column.js'
 import type { Connection, ConnectionInput } from '../domain/connection.js'
 import type { Evaluation } from '../domain/evaluation.js'
@@ -155,6 +155,37 @@ export interface CellResultRepository {
    */
   latestForRows(columnIds: readonly string[], rowIds: readonly string[]): Promise<CellResult[]>
   countForRun(runId: string): Promise<number>
+  /**
+   * A run's stored results counted without reading them (one aggregate query): by status, with
+   * usage and per-row completeness — what a run's final counts are made of. Only the results of
+   * `columnIds` count when given (e.g. a run's target columns, leaving out the contexts a RAG
+   * endpoint stores beside its answer); an unknown run counts nothing.
+   */
+  countsForRun(runId: string, options?: { columnIds?: readonly string[] }): Promise<RunCellCounts>
+}
+
+/** A run's stored results, counted (`CellResultRepository.countsForRun`). */
+export type RunCellCounts = {
+  /** Results by status; every status is present (0 when none). */
+  byStatus: Record<CellStatus, number>
+  /** Done results answered from the model cache. */
+  cached: number
+  /** Done or error results that used tokens (tokensIn + tokensOut > 0). */
+  generations: number
+  /** Usage summed over every counted result. */
+  tokensIn: number
+  tokensOut: number
+  /** Sum of the known costs. */
+  cost: number
+  /** Results that used tokens at an unknown price (cost null). */
+  unknownCost: number
+  /** Distinct rows with a done or error result. */
+  rows: number
+  /**
+   * Of those, the rows with a done or error result in every counted column: each of
+   * `columnIds` when given, else every column with a done or error result in the run.
+   */
+  finishedRows: number
 }
 
 /** An answer kept for reuse: identical requests (model, parameters, full prompt) are not sent again. */

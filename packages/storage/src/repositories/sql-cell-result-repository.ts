@@ -1,10 +1,13 @@
 import {
   AssayError,
+  CELL_STATUSES,
   type CellResult,
   type CellResultRepository,
   CellResultSchema,
+  type CellStatus,
+  type RunCellCounts,
 } from '@assay/core'
-import { CompiledQuery, type Selectable } from 'kysely'
+import { CompiledQuery, type Selectable, sql } from 'kysely'
 import { translateWrite } from '../db-errors.js'
 import type { CellResultsTable, Dialect } from '../schema.js'
 import type { SqlDeps } from '../sql-deps.js'
@@ -368,6 +371,78 @@ export function createSqlCellResultRepository(deps: SqlDeps): CellResultReposito
         .where('run_id', '=', runId)
         .executeTakeFirst()
       return Number(record?.count ?? 0)
+    },
+
+    /**
+     * One aggregate statement over the run's primary-key range: per row, its cells by status
+     * and usage; then those summed. No result record leaves the database.
+     */
+    async countsForRun(runId, options = {}) {
+      const columnIds = options.columnIds ? [...new Set(options.columnIds)] : null
+      const byStatus = Object.fromEntries(CELL_STATUSES.map((s) => [s, 0])) as Record<
+        CellStatus,
+        number
+      >
+      const counts: RunCellCounts = {
+        byStatus,
+        cached: 0,
+        generations: 0,
+        tokensIn: 0,
+        tokensOut: 0,
+        cost: 0,
+        unknownCost: 0,
+        rows: 0,
+        finishedRows: 0,
+      }
+      if (columnIds !== null && columnIds.length === 0) return counts
+      const inColumns = columnIds === null ? sql`` : sql` and column_id in (${sql.join(columnIds)})`
+      const finished = sql`status in ('done', 'error')`
+      const used = sql`tokens_in + tokens_out > 0`
+      /** The number of columns a finished row has a finished cell in. */
+      const every =
+        columnIds === null
+          ? sql`(select count(distinct column_id) from cell_results
+              where run_id = ${runId} and ${finished})`
+          : sql`${columnIds.length}`
+      const perStatus = CELL_STATUSES.map(
+        (status) =>
+          sql`sum(case when status = ${sql.lit(status)} then 1 else 0 end) as ${sql.ref(status)}`,
+      )
+      const totals = CELL_STATUSES.map(
+        (status) => sql`sum(${sql.ref(status)}) as ${sql.ref(status)}`,
+      )
+      type Total = number | string | null
+      const { rows } = await sql<Record<CellStatus, Total> & Record<string, Total>>`
+        select ${sql.join(totals)},
+          sum(case when finished > 0 then 1 else 0 end) as finished_any,
+          sum(case when finished >= ${every} then 1 else 0 end) as finished_all,
+          sum(cached) as cached, sum(generations) as generations,
+          sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out,
+          sum(cost) as cost, sum(unknown_cost) as unknown_cost
+        from (
+          select row_id, ${sql.join(perStatus)},
+            sum(case when ${finished} then 1 else 0 end) as finished,
+            sum(case when status = 'done' and cached = 1 then 1 else 0 end) as cached,
+            sum(case when ${finished} and ${used} then 1 else 0 end) as generations,
+            sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out, sum(cost) as cost,
+            sum(case when cost is null and ${used} then 1 else 0 end) as unknown_cost
+          from cell_results
+          where run_id = ${runId}${inColumns}
+          group by row_id
+        ) per_row
+      `.execute(db)
+      const found = rows[0]
+      if (!found) return counts
+      for (const status of CELL_STATUSES) byStatus[status] = Number(found[status] ?? 0)
+      counts.cached = Number(found.cached ?? 0)
+      counts.generations = Number(found.generations ?? 0)
+      counts.tokensIn = Number(found.tokens_in ?? 0)
+      counts.tokensOut = Number(found.tokens_out ?? 0)
+      counts.cost = Number(found.cost ?? 0)
+      counts.unknownCost = Number(found.unknown_cost ?? 0)
+      counts.rows = Number(found.finished_any ?? 0)
+      counts.finishedRows = Number(found.finished_all ?? 0)
+      return counts
     },
   }
 }

@@ -393,6 +393,128 @@ export function describeCellResultContract(make: MakeHarness): void {
       expect(await repos.cellResults.countForRun('run_missing')).toBe(0)
     })
 
+    it('counts a run’s results by status, with usage and finished rows, in one call', async () => {
+      const s = await setup(12, null)
+      const other = await repos.runs.create({ ...s.run, status: 'completed' })
+      const error = { code: 'timeout', message: 'no answer', retryable: true }
+      const written: CellResult[] = []
+      for (let i = 0; i < 12; i++) {
+        // The judge: every status, some cached, some errors with and without usage.
+        const judged: Partial<CellResult>[] = [
+          { value: 4, pass: true },
+          { value: 2, pass: false, cached: true, tokensIn: 0, tokensOut: 0, cost: 0 },
+          { status: 'error', value: null, pass: null, error },
+          {
+            status: 'error',
+            value: null,
+            pass: null,
+            error,
+            tokensIn: 0,
+            tokensOut: 0,
+            cost: null,
+          },
+          { value: 5, pass: true, cost: null },
+          { status: 'stopped', value: null, pass: null, tokensIn: 0, tokensOut: 0, cost: null },
+          { status: 'skipped', value: null, pass: null, tokensIn: 0, tokensOut: 0, cost: null },
+          { value: 1, pass: false, cached: true, tokensIn: 7, tokensOut: 3, cost: 0.5 },
+        ]
+        const patch = judged[i % judged.length] as Partial<CellResult>
+        written.push(result(s, i, patch))
+        // The generator: rows 0..5 only, the odd ones errors.
+        if (i < 6) {
+          written.push(
+            result(s, i, {
+              columnId: s.generator.id,
+              value: i % 2 === 0 ? `out ${i}` : null,
+              pass: null,
+              status: i % 2 === 0 ? 'done' : 'error',
+              error: i % 2 === 0 ? null : error,
+              tokensIn: 10 * i,
+              tokensOut: i,
+              cost: 0.125,
+            }),
+          )
+        }
+      }
+      expect((await repos.cellResults.putMany(written)).every(Boolean)).toBe(true)
+      await repos.cellResults.put(result(s, 2, { runId: other.id, cached: true }))
+
+      function expected(runId: string, columnIds?: readonly string[]) {
+        const mine = written.filter(
+          (r) => r.runId === runId && (!columnIds || columnIds.includes(r.columnId)),
+        )
+        const byStatus = { pending: 0, running: 0, done: 0, error: 0, stopped: 0, skipped: 0 }
+        for (const r of mine) byStatus[r.status]++
+        const finished = mine.filter((r) => r.status === 'done' || r.status === 'error')
+        const used = (r: CellResult) => r.tokensIn + r.tokensOut > 0
+        const perRow = new Map<string, number>()
+        for (const r of finished) perRow.set(r.rowId, (perRow.get(r.rowId) ?? 0) + 1)
+        const every = columnIds ? columnIds.length : new Set(finished.map((r) => r.columnId)).size
+        return {
+          byStatus,
+          cached: mine.filter((r) => r.status === 'done' && r.cached).length,
+          generations: finished.filter(used).length,
+          tokensIn: mine.reduce((n, r) => n + r.tokensIn, 0),
+          tokensOut: mine.reduce((n, r) => n + r.tokensOut, 0),
+          cost: mine.reduce((n, r) => n + (r.cost ?? 0), 0),
+          unknownCost: mine.filter((r) => r.cost === null && used(r)).length,
+          rows: perRow.size,
+          finishedRows: [...perRow.values()].filter((n) => n >= every).length,
+        }
+      }
+      const cases: (readonly string[] | undefined)[] = [
+        undefined,
+        [s.judge.id],
+        [s.generator.id],
+        [s.judge.id, s.generator.id],
+        [s.generator.id, s.judge.id, s.generator.id],
+      ]
+      for (const columnIds of cases) {
+        const counts = await repos.cellResults.countsForRun(s.run.id, { columnIds })
+        const want = expected(s.run.id, columnIds && [...new Set(columnIds)])
+        expect({ columnIds, ...counts, cost: counts.cost.toFixed(6) }).toEqual({
+          columnIds,
+          ...want,
+          cost: want.cost.toFixed(6),
+        })
+      }
+      // The numbers the cases above rest on, spelled out once.
+      const all = await repos.cellResults.countsForRun(s.run.id)
+      expect(all.byStatus).toEqual({
+        pending: 0,
+        running: 0,
+        done: 9,
+        error: 7,
+        stopped: 1,
+        skipped: 1,
+      })
+      expect(all.rows).toBe(11)
+      expect(all.finishedRows).toBe(5)
+      const none = {
+        byStatus: { pending: 0, running: 0, done: 0, error: 0, stopped: 0, skipped: 0 },
+        cached: 0,
+        generations: 0,
+        tokensIn: 0,
+        tokensOut: 0,
+        cost: 0,
+        unknownCost: 0,
+        rows: 0,
+        finishedRows: 0,
+      }
+      expect(await repos.cellResults.countsForRun(s.run.id, { columnIds: [] })).toEqual(none)
+      expect(
+        await repos.cellResults.countsForRun(s.run.id, { columnIds: ['col_missing'] }),
+      ).toEqual(none)
+      expect(await repos.cellResults.countsForRun('run_missing')).toEqual(none)
+      expect(await repos.cellResults.countsForRun(other.id)).toMatchObject({
+        byStatus: { done: 1 },
+        cached: 1,
+        generations: 1,
+        rows: 1,
+        finishedRows: 1,
+      })
+    })
+
     /** Another (finished) run of the setup's evaluation: one active run at a time. */
     async function newRun(s: Setup): Promise<Run> {
       const { id: _id, ...draft } = s.run

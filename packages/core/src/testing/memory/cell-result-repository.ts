@@ -1,6 +1,11 @@
-import { type CellResult, CellResultSchema } from '../../domain/cell.js'
+import {
+  CELL_STATUSES,
+  type CellResult,
+  CellResultSchema,
+  type CellStatus,
+} from '../../domain/cell.js'
 import { AssayError } from '../../errors.js'
-import type { CellResultRepository } from '../../ports/repositories.js'
+import type { CellResultRepository, RunCellCounts } from '../../ports/repositories.js'
 import type { MemoryDeps, MemoryState } from '../memory-state.js'
 import { checkNoNul, compareText, parseInput } from './checks.js'
 
@@ -135,6 +140,45 @@ export function createMemoryCellResultRepository(
       let count = 0
       for (const result of state.cellResults.values()) if (result.runId === runId) count += 1
       return count
+    },
+
+    async countsForRun(runId, options = {}) {
+      const columns = options.columnIds ? new Set(options.columnIds) : null
+      const byStatus = Object.fromEntries(CELL_STATUSES.map((s) => [s, 0])) as Record<
+        CellStatus,
+        number
+      >
+      const counts: RunCellCounts = {
+        byStatus,
+        cached: 0,
+        generations: 0,
+        tokensIn: 0,
+        tokensOut: 0,
+        cost: 0,
+        unknownCost: 0,
+        rows: 0,
+        finishedRows: 0,
+      }
+      const finishedPerRow = new Map<string, number>()
+      const finishedColumns = new Set<string>()
+      for (const result of state.cellResults.values()) {
+        if (result.runId !== runId || (columns !== null && !columns.has(result.columnId))) continue
+        byStatus[result.status]++
+        const tokens = result.tokensIn + result.tokensOut
+        counts.tokensIn += result.tokensIn
+        counts.tokensOut += result.tokensOut
+        if (result.cost !== null) counts.cost += result.cost
+        else if (tokens > 0) counts.unknownCost++
+        if (result.status === 'done' && result.cached) counts.cached++
+        if (result.status !== 'done' && result.status !== 'error') continue
+        if (tokens > 0) counts.generations++
+        finishedPerRow.set(result.rowId, (finishedPerRow.get(result.rowId) ?? 0) + 1)
+        finishedColumns.add(result.columnId)
+      }
+      const every = columns !== null ? columns.size : finishedColumns.size
+      counts.rows = finishedPerRow.size
+      for (const n of finishedPerRow.values()) if (n >= every) counts.finishedRows++
+      return counts
     },
   }
 }
