@@ -4,6 +4,7 @@
 // cell in run A, 60 % of them again in run B, some errors, some of them unparseable), through the
 // real repositories (importRows, cellResults.putMany), then times the queries the server calls.
 // Each query runs once to warm up, then REPEAT times; the median and min server times are shown.
+// The offset cases are the scrollbar dragged far down: one page at a position, no cursor walk.
 //
 // Usage: npm run bench:results [-- ROWS]   (default 100000; BENCH_REPEAT, default 9)
 // BENCH_KEEP_DB=1 keeps the database in bench/data/results-db and reuses it on the next run.
@@ -211,6 +212,8 @@ const textFilter = { type: 'text', columnId: null, op: 'contains', value: 'einst
 const columns = await repos.columns.list(id)
 textFilter.columnId = columns.find((c) => c.name === 'answer').id
 const failFilter = { type: 'verdict', columnId: judge.id, values: ['fail'] }
+const judgedFilter = { type: 'verdict', columnId: judge.id, values: ['pass', 'fail'] }
+const questionId = columns.find((c) => c.name === 'question').id
 const scales = { [judge.id]: { kind: 'score', min: 1, max: 5 } }
 const secondPage = (await repos.resultsQuery.page(id, { filters: [textFilter], limit: 100 }))
   .nextCursor
@@ -249,6 +252,37 @@ const cases = [
   [
     'page: first 100 of run A (given run), verdict filter',
     () => repos.resultsQuery.page(id, { filters: [failFilter], limit: 100, runId: runA.id }),
+  ],
+  ['page: first 500 rows, no filter', () => repos.resultsQuery.page(id, { limit: 500 })],
+  [
+    'page: 500 at offset 90,000, no filter',
+    () => repos.resultsQuery.page(id, { offset: 90_000, limit: 500 }),
+  ],
+  [
+    'page: 500 at offset 90,000, verdict filter (coherence = pass or fail)',
+    () => repos.resultsQuery.page(id, { filters: [judgedFilter], offset: 90_000, limit: 500 }),
+  ],
+  [
+    'page: 500 at offset 50,000, verdict filter (coherence = fail)',
+    () => repos.resultsQuery.page(id, { filters: [failFilter], offset: 50_000, limit: 500 }),
+  ],
+  [
+    'page: 500 at offset 90,000, sorted by coherence score desc',
+    () =>
+      repos.resultsQuery.page(id, {
+        sort: { columnId: judge.id, direction: 'desc' },
+        offset: 90_000,
+        limit: 500,
+      }),
+  ],
+  [
+    'page: 500 at offset 90,000, sorted by question text',
+    () =>
+      repos.resultsQuery.page(id, {
+        sort: { columnId: questionId, direction: 'asc' },
+        offset: 90_000,
+        limit: 500,
+      }),
   ],
   ['aggregate: no filter', () => repos.resultsQuery.aggregate(id, {}, { scales })],
   [

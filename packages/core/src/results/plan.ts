@@ -385,6 +385,16 @@ export function parseQuery<S extends z.ZodType>(schema: S, value: unknown): z.ou
 
 export const JUDGE_UNPARSEABLE = 'judge_unparseable'
 
+/** A page starts after a cursor or at an offset, not both: `invalid_input` naming `offset`. */
+export function checkPageStart(query: { cursor: string | null; offset: number | null }): void {
+  if (query.cursor !== null && query.offset !== null) {
+    refuse(
+      'give either a cursor (the next page) or an offset (a position in the listing), not both',
+      'offset',
+    )
+  }
+}
+
 /**
  * Agreement of a judge column with a label column from per-row pairs (judge score of a done
  * cell, label value), each possibly null. `verdict` mode when the judge has a threshold and every

@@ -16,6 +16,8 @@ export const RESULTS_PAGE_MAX = 500
 export const RESULTS_PAGE_DEFAULT = 100
 export const RESULTS_FILTERS_MAX = 50
 export const RESULTS_FILTER_TEXT_MAX = 1000
+/** The largest `offset` a page query takes (row indexes are 32-bit integers in storage). */
+export const RESULTS_OFFSET_MAX = 2_147_483_647
 
 /** Text filters: `contains` ignores ASCII case, `equals` is exact; `empty` is null or ''. */
 export const TEXT_FILTER_OPS = ['contains', 'equals', 'empty', 'not_empty'] as const
@@ -101,11 +103,18 @@ const LimitSchema = z.number().int().min(1).max(RESULTS_PAGE_MAX).default(RESULT
 /** Null: per cell, the latest finished result across runs (what the table shows). */
 const RunIdSchema = IdSchema.nullable().default(null)
 
-/** One page of the table: filters (AND), sort (null: row order), keyset cursor. */
+/**
+ * One page of the table: filters (AND), sort (null: row order), and where it starts: after a
+ * keyset `cursor` (the next page of a listing), or at `offset` rows into the filtered and sorted
+ * listing (random access, e.g. the scrollbar dragged far down). Neither: the first page. Both:
+ * refused (`invalid_input`).
+ */
 export const ResultsQuerySchema = z.object({
   filters: FiltersSchema,
   sort: ResultsSortSchema.nullable().default(null),
   cursor: CursorSchema,
+  /** Rows of the listing to skip; the page's `nextCursor` continues from there. */
+  offset: z.number().int().min(0).max(RESULTS_OFFSET_MAX).nullable().default(null),
   limit: LimitSchema,
   runId: RunIdSchema,
 })
@@ -165,8 +174,8 @@ export type ResultsPage = {
   /** Pass it back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null
   /**
-   * Rows matching the filters: counted for the first page and carried by the cursor, so the
-   * pages of one listing agree (and do not count again).
+   * Rows matching the filters: counted for the first page (or a page at an offset) and carried
+   * by the cursor, so the pages of one listing agree (and do not count again).
    */
   total: number
   /** Rows of the evaluation. */

@@ -7,6 +7,7 @@ import {
   type ColumnAggregate,
   type ColumnComparison,
   type ColumnScales,
+  checkPageStart,
   columnAggregate,
   comparedColumns,
   decodeCursor,
@@ -333,6 +334,13 @@ const RESULT_FIELDS = sql.raw(
     .join(', '),
 )
 
+type PageRecord = {
+  id: number | string
+  idx: number | string
+  data: string
+  k: SortKey
+}
+
 type GroupRecord = {
   k: number | string
   status: string | null
@@ -536,9 +544,74 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
     return { matching, groups }
   }
 
+  /**
+   * The page `offset` rows into a listing. Only the rows' ids, indexes and sort keys go through
+   * the sorter and the skipped rows (a skipped row costs an index step, or a sort entry, not its
+   * data); the page's data is read afterwards by id. In plain row order (no sort, no filter) over
+   * dense row indexes 0..n−1, the offset is the first index itself: one index seek.
+   */
+  async function atOffset(
+    ctx: Context,
+    q: {
+      joins: Joins
+      where: Sql
+      key: Sql
+      order: Sql
+      offset: number
+      limit: number
+      plain: boolean
+    },
+  ): Promise<PageRecord[]> {
+    let ordered: Omit<PageRecord, 'data'>[]
+    if (q.plain && (await denseIndexes(ctx))) {
+      ordered = (
+        await sql<Omit<PageRecord, 'data'>>`
+          select r.id as id, r.idx as idx, null as k from rows r
+          where r.evaluation_id = ${ctx.evaluationId} and r.idx >= ${q.offset}
+          order by r.idx
+          limit ${q.limit}
+        `.execute(db)
+      ).rows
+    } else {
+      ordered = (
+        await sql<Omit<PageRecord, 'data'>>`
+          select r.id as id, r.idx as idx, ${q.key} as k
+          from rows r ${q.joins.sql()}
+          where ${q.where}
+          order by ${q.order}
+          limit ${q.limit} offset ${q.offset}
+        `.execute(db)
+      ).rows
+    }
+    if (ordered.length === 0) return []
+    const { rows: data } = await sql<{ id: number | string; data: string }>`
+      select r.id as id, r.data as data from rows r
+      where r.id in (${sql.join(ordered.map((r) => Number(r.id)))})
+    `.execute(db)
+    const dataOf = new Map(data.map((r) => [Number(r.id), r.data]))
+    return ordered.map((r) => ({ ...r, data: dataOf.get(Number(r.id)) ?? '[]' }))
+  }
+
+  /**
+   * Whether the evaluation's row indexes are exactly 0..rowCount−1 (as imports number them; a
+   * row deleted some day would leave a hole): they are distinct, so the smallest being 0 and the
+   * largest rowCount−1 proves it. Two index seeks.
+   */
+  async function denseIndexes(ctx: Context): Promise<boolean> {
+    if (ctx.rowCount === 0) return true
+    // One min() or max() per select: what both planners answer from the index's ends.
+    const { rows } = await sql<{ lo: number | string | null; hi: number | string | null }>`
+      select
+        (select min(idx) from rows where evaluation_id = ${ctx.evaluationId}) as lo,
+        (select max(idx) from rows where evaluation_id = ${ctx.evaluationId}) as hi
+    `.execute(db)
+    return Number(rows[0]?.lo) === 0 && Number(rows[0]?.hi) === ctx.rowCount - 1
+  }
+
   return {
     async page(evaluationId, input) {
       const query = parseQuery(ResultsQuerySchema, input)
+      checkPageStart(query)
       const ctx = await contextOf(evaluationId, query.runId)
       const filters = planFilters(ctx.columns, query.filters)
       const sort = planSort(ctx.columns, query.sort)
@@ -572,18 +645,26 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
       }
       const order =
         sort === null ? sql`r.idx` : sql`(${key} is null), ${key} ${sql.raw(sort.direction)}, r.idx`
-      const { rows: records } = await sql<{
-        id: number | string
-        idx: number | string
-        data: string
-        k: SortKey
-      }>`
-        select r.id as id, r.idx as idx, r.data as data, ${key} as k
-        from rows r ${joins.sql()}
-        where ${sql.join(conditions, sql` and `)}
-        order by ${order}
-        limit ${query.limit + 1}
-      `.execute(db)
+      const records =
+        query.offset === null
+          ? (
+              await sql<PageRecord>`
+                select r.id as id, r.idx as idx, r.data as data, ${key} as k
+                from rows r ${joins.sql()}
+                where ${sql.join(conditions, sql` and `)}
+                order by ${order}
+                limit ${query.limit + 1}
+              `.execute(db)
+            ).rows
+          : await atOffset(ctx, {
+              joins,
+              where,
+              key,
+              order,
+              offset: query.offset,
+              limit: query.limit + 1,
+              plain: sort === null && filters.length === 0,
+            })
       const more = records.length > query.limit
       const pageRecords = records.slice(0, query.limit)
       const views = new Map<number, ResultsRow>()
@@ -610,9 +691,14 @@ export function createSqlResultsQueryRepository(deps: SqlDeps): ResultsQueryRepo
           : typeof last.k === 'string'
             ? last.k
             : Number(last.k)
-      // A first page that holds every match needs no count; later pages reuse the first's.
+      // A first page that holds every match needs no count, nor does a last page at an offset
+      // (the rows before it exist); later pages reuse the count their cursor carries.
       if (total === undefined) {
-        total = query.cursor === null && !more ? records.length : await count(ctx, filters)
+        const offset = query.offset ?? 0
+        total =
+          query.cursor === null && !more && (offset === 0 || records.length > 0)
+            ? offset + records.length
+            : await count(ctx, filters)
       }
       return {
         rows: [...views.values()],

@@ -44,7 +44,7 @@ export function registerResultRoutes(app: App, deps: RouteDeps): void {
         path: '/api/v1/evaluations/{evaluationId}/results/query',
         tags: ['results'],
         summary:
-          'A page of the table: filters (text, score, verdict, thumbs; ANDed), sort, keyset cursor; latest results or one run’s',
+          'A page of the table: filters (text, score, verdict, thumbs; ANDed), sort, and a keyset cursor (next page) or an offset (random access; not both); latest results or one run’s',
         request: { params: EvaluationParam, ...jsonBody(ResultsQuerySchema) },
         responses: json(ResultsPageSchema, 'rows, the next cursor and the number of matching rows'),
       },

@@ -421,6 +421,88 @@ export function describeResultsQueryContract(make: MakeHarness): void {
       )
     })
 
+    it('starts a page at any offset: the rows, total and next cursor of walking with the cursor', async () => {
+      const c = m.col
+      const judgeSet: ResultsFilter = {
+        type: 'verdict',
+        columnId: c.judge.id,
+        values: ['pass', 'fail', 'error'],
+      }
+      const beta: ResultsFilter = {
+        type: 'text',
+        columnId: c.question.id,
+        op: 'contains',
+        value: 'beta',
+      }
+      const listings: ResultsQueryInput[] = [
+        {},
+        { filters: [judgeSet] },
+        { filters: [beta] },
+        { sort: { columnId: c.judge.id, direction: 'desc' } },
+        { sort: { columnId: c.judge.id, direction: 'asc' }, filters: [judgeSet] },
+        { sort: { columnId: c.question.id, direction: 'asc' } },
+        { sort: { columnId: c.output.id, direction: 'desc' }, filters: [beta] },
+        { sort: { columnId: c.thumbs.id, direction: 'asc' }, runId: m.runA.id },
+      ]
+      const limit = 9
+      for (const listing of listings) {
+        const all = await allPages({ ...listing, limit: 500 })
+        const total = all.length
+        for (const offset of [0, 1, 8, 9, 40, total - 10, total - 1, total, total + 3, 100_000]) {
+          if (offset < 0) continue
+          const page = await repos.resultsQuery.page(m.evaluation.id, {
+            ...listing,
+            offset,
+            limit,
+          })
+          const expected = all.slice(offset, offset + limit)
+          const label = { listing, offset }
+          expect({ ...label, rows: page.rows }).toEqual({ ...label, rows: expected })
+          expect({ ...label, total: page.total, rowCount: page.rowCount }).toEqual({
+            ...label,
+            total,
+            rowCount: N,
+          })
+          if (offset + limit >= total) {
+            expect({ ...label, nextCursor: page.nextCursor }).toEqual({
+              ...label,
+              nextCursor: null,
+            })
+            continue
+          }
+          // The cursor continues the listing from there, carrying the same total.
+          const next = await repos.resultsQuery.page(m.evaluation.id, {
+            ...listing,
+            cursor: page.nextCursor,
+            limit,
+          })
+          expect({ ...label, rows: indexes(next.rows), total: next.total }).toEqual({
+            ...label,
+            rows: indexes(all.slice(offset + limit, offset + 2 * limit)),
+            total,
+          })
+        }
+      }
+    })
+
+    it('refuses an offset with a cursor, and an offset that is not a whole number ≥ 0', async () => {
+      const first = await repos.resultsQuery.page(m.evaluation.id, { limit: 5 })
+      expect(first.nextCursor).not.toBeNull()
+      await expect(
+        repos.resultsQuery.page(m.evaluation.id, { cursor: first.nextCursor, offset: 10 }),
+      ).rejects.toMatchObject({ code: 'invalid_input', position: { field: 'offset' } })
+      for (const offset of [-1, 1.5, Number.NaN, 2 ** 31]) {
+        await expectCode(repos.resultsQuery.page(m.evaluation.id, { offset }), 'invalid_input')
+      }
+      // A null offset is no offset.
+      const again = await repos.resultsQuery.page(m.evaluation.id, {
+        cursor: first.nextCursor,
+        offset: null,
+        limit: 5,
+      })
+      expect(indexes(again.rows)).toEqual(m.rows.slice(5, 10).map((r) => r.index))
+    })
+
     it('answers an evaluation without rows or results', async () => {
       const project = await repos.projects.create({ name: uniqueName('empty'), createdBy: null })
       const evaluation = await repos.evaluations.create({

@@ -5,6 +5,7 @@ import type { ColumnScales, ResultsQueryRepository } from '../../ports/results-q
 import {
   type AggregateGroup,
   agreementOfPairs,
+  checkPageStart,
   columnAggregate,
   comparedColumns,
   decodeCursor,
@@ -214,6 +215,7 @@ export function createMemoryResultsQueryRepository(
   return {
     async page(evaluationId, input) {
       const query = parseQuery(ResultsQuerySchema, input)
+      checkPageStart(query)
       requireEvaluation(evaluationId)
       if (query.runId !== null) requireRun(evaluationId, query.runId)
       const columns = columnsOf(evaluationId)
@@ -225,7 +227,7 @@ export function createMemoryResultsQueryRepository(
         .filter((row) => matches(cells, filters, row))
         .map((row) => ({ row, index: row.index, key: sort ? keyOf(cells, sort, row) : null }))
         .sort((a, b) => compare(sort, a, b))
-      let start = 0
+      let start = query.offset === null ? 0 : Math.min(query.offset, keyed.length)
       let total = keyed.length
       if (query.cursor !== null) {
         const cursor = decodeCursor(query.cursor, signature)
