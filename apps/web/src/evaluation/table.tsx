@@ -8,6 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import {
   type KeyboardEvent,
   type MouseEvent,
+  type RefObject,
   useCallback,
   useEffect,
   useId,
@@ -15,7 +16,7 @@ import {
   useRef,
   useState,
 } from 'react'
-import type { Column, ColumnAggregate, ResultsRow, TableOptions } from '../api/types'
+import type { Column, ColumnAggregate, ResultsRow, RowHeight, TableOptions } from '../api/types'
 import { INDEX_WIDTH, widthOf } from './columns'
 import { type GridPosition, moveActive } from './grid-keys'
 import { type CellRef, cellId, RowCells } from './table-cells'
@@ -58,7 +59,6 @@ export function ResultsTable(props: Props) {
   const { columns, rows, total, options, aggregates, onWidths } = props
   const grid = useId()
   const scrollRef = useRef<HTMLElement>(null)
-  const height = ROW_HEIGHTS[options.rowHeight]
 
   const defs = useMemo<ColumnDef<ResultsRow>[]>(
     () =>
@@ -122,30 +122,9 @@ export function ResultsTable(props: Props) {
     [table, columns, options.widths, onWidths],
   )
 
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => height,
-    overscan: 8,
-  })
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new row height re-measures every row
-  useEffect(() => {
-    virtualizer.measure()
-  }, [height, virtualizer])
-  const items = virtualizer.getVirtualItems()
-  const last = items[items.length - 1]?.index ?? 0
-  // A fling (more than half a screen in one frame) draws light rows until the scroll settles.
-  const first = items[0]?.index ?? 0
-  const previousFirst = useRef(first)
-  const fast = virtualizer.isScrolling && Math.abs(first - previousFirst.current) > items.length / 2
-  previousFirst.current = first
-  const { want } = props
-  useEffect(() => {
-    want(last)
-  }, [last, want])
-
   const [active, setActive] = useState<GridPosition | null>(null)
-  const activeShown = active !== null && active.row >= first && active.row <= last
+  // The rows (and their virtualizer) live in VirtualRows, so a scroll frame renders only them.
+  const rowsView = useRef<RowsView | null>(null)
   // The active cell is kept in view horizontally; the virtualizer scrolls it in vertically.
   useEffect(() => {
     const el = scrollRef.current
@@ -164,16 +143,17 @@ export function ResultsTable(props: Props) {
       onKeyInCell(event, el)
       return
     }
-    const at = active ?? { row: first, col: 0 }
+    const view = rowsView.current
+    const at = active ?? { row: view?.first ?? 0, col: 0 }
     const next = moveActive({ key: event.key, ctrl: event.ctrlKey || event.metaKey }, at, {
       rows: total,
       cols: columns.length,
-      page: Math.max(1, items.length - 2 * 8),
+      page: Math.max(1, (view?.shown ?? 1) - 2 * OVERSCAN),
     })
     if (next) {
       event.preventDefault()
       setActive(next)
-      virtualizer.scrollToIndex(next.row, { align: 'auto' })
+      view?.scrollTo(next.row)
     } else if (active && (event.key === 'Enter' || event.key === 'F2' || event.key === ' ')) {
       const cell = document.getElementById(cellId(grid, active.row, active.col))
       const controls = cell ? focusables(cell) : []
@@ -201,9 +181,6 @@ export function ResultsTable(props: Props) {
       aria-label={`Results table, ${total} rows`}
       aria-rowcount={total + (hasFooter ? 2 : 1)}
       aria-colcount={columns.length + 1}
-      aria-activedescendant={
-        active && activeShown ? cellId(grid, active.row, active.col) : undefined
-      }
       aria-readonly={!props.canEdit}
       data-testid="results-grid"
       tabIndex={0}
@@ -212,7 +189,7 @@ export function ResultsTable(props: Props) {
       onFocus={(event) => {
         // Focus from Tab lands on the first cell in view, so the screen reader reads a cell.
         if (event.target === scrollRef.current && !active && total > 0)
-          setActive({ row: first, col: 0 })
+          setActive({ row: rowsView.current?.first ?? 0, col: 0 })
       }}
     >
       <HeaderRow
@@ -225,57 +202,23 @@ export function ResultsTable(props: Props) {
         onColumnAction={props.onColumnAction}
         resize={resize}
       />
-      <div
-        className="grid-body"
-        role="rowgroup"
-        style={{ height: virtualizer.getTotalSize(), width: fullWidth }}
-      >
-        {items.map((item) => {
-          const row = rows[item.index]
-          return (
-            <div
-              key={item.key}
-              role="row"
-              aria-rowindex={item.index + 2}
-              className={item.index % 2 ? 'gr odd' : 'gr'}
-              data-index={item.index}
-              style={{ transform: `translateY(${item.start}px)`, height, width: fullWidth }}
-            >
-              <div
-                className="gc idx"
-                role="rowheader"
-                aria-colindex={1}
-                style={{ width: INDEX_WIDTH }}
-              >
-                {row ? row.index + 1 : item.index + 1}
-              </div>
-              {row && !fast ? (
-                <RowCells
-                  grid={grid}
-                  index={item.index}
-                  row={row}
-                  columns={columns}
-                  widths={widths}
-                  activeCol={active?.row === item.index ? active.col : -1}
-                  canEdit={props.canEdit}
-                  rowHeight={options.rowHeight}
-                  onOpenCell={props.onOpenCell}
-                  onEdit={props.onEdit}
-                />
-              ) : (
-                <div
-                  className="gc placeholder"
-                  role="gridcell"
-                  aria-busy="true"
-                  style={{ width: fullWidth - INDEX_WIDTH }}
-                >
-                  <span className="skeleton" />
-                </div>
-              )}
-            </div>
-          )
-        })}
-      </div>
+      <VirtualRows
+        grid={grid}
+        scrollRef={scrollRef}
+        view={rowsView}
+        rows={rows}
+        total={total}
+        version={props.version}
+        columns={columns}
+        widths={widths}
+        fullWidth={fullWidth}
+        rowHeight={options.rowHeight}
+        active={active}
+        canEdit={props.canEdit}
+        want={props.want}
+        onOpenCell={props.onOpenCell}
+        onEdit={props.onEdit}
+      />
       {hasFooter ? (
         <FooterRow
           columns={columns}
@@ -287,6 +230,137 @@ export function ResultsTable(props: Props) {
       ) : null}
       {total === 0 && !props.loading ? <div className="grid-empty">No row matches.</div> : null}
     </section>
+  )
+}
+
+const OVERSCAN = 8
+
+/** What the grid's keys need from the rows in view. */
+type RowsView = { first: number; shown: number; scrollTo: (index: number) => void }
+
+function VirtualRows({
+  grid,
+  scrollRef,
+  view,
+  rows,
+  total,
+  columns,
+  widths,
+  fullWidth,
+  rowHeight,
+  active,
+  canEdit,
+  want,
+  onOpenCell,
+  onEdit,
+}: {
+  grid: string
+  scrollRef: RefObject<HTMLElement | null>
+  view: RefObject<RowsView | null>
+  rows: ResultsRow[]
+  total: number
+  /** Changes when loaded rows change (the rows array is patched in place). */
+  version: number
+  columns: Column[]
+  widths: number[]
+  fullWidth: number
+  rowHeight: RowHeight
+  active: GridPosition | null
+  canEdit: boolean
+  want: (index: number) => void
+  onOpenCell: (cell: CellRef) => void
+  onEdit: (row: ResultsRow, column: Column, value: string | null) => Promise<void>
+}) {
+  const height = ROW_HEIGHTS[rowHeight]
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => height,
+    overscan: OVERSCAN,
+  })
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new row height re-measures every row
+  useEffect(() => {
+    virtualizer.measure()
+  }, [height, virtualizer])
+  const items = virtualizer.getVirtualItems()
+  const first = items[0]?.index ?? 0
+  const last = items[items.length - 1]?.index ?? 0
+  // A fling (more than half a screen in one frame) draws light rows until the scroll settles.
+  const previousFirst = useRef(first)
+  const fast = virtualizer.isScrolling && Math.abs(first - previousFirst.current) > items.length / 2
+  previousFirst.current = first
+  useEffect(() => {
+    want(last)
+  }, [last, want])
+  view.current = {
+    first,
+    shown: items.length,
+    scrollTo: (index) => virtualizer.scrollToIndex(index, { align: 'auto' }),
+  }
+  // aria-activedescendant names the active cell only while it is rendered.
+  const activeId =
+    active && active.row >= first && active.row <= last
+      ? cellId(grid, active.row, active.col)
+      : null
+  useEffect(() => {
+    const el = scrollRef.current
+    if (!el) return
+    if (activeId) el.setAttribute('aria-activedescendant', activeId)
+    else el.removeAttribute('aria-activedescendant')
+  }, [activeId, scrollRef])
+
+  return (
+    <div
+      className="grid-body"
+      role="rowgroup"
+      style={{ height: virtualizer.getTotalSize(), width: fullWidth }}
+    >
+      {items.map((item) => {
+        const row = rows[item.index]
+        return (
+          <div
+            key={item.key}
+            role="row"
+            aria-rowindex={item.index + 2}
+            className={item.index % 2 ? 'gr odd' : 'gr'}
+            data-index={item.index}
+            style={{ transform: `translateY(${item.start}px)`, height, width: fullWidth }}
+          >
+            <div
+              className="gc idx"
+              role="rowheader"
+              aria-colindex={1}
+              style={{ width: INDEX_WIDTH }}
+            >
+              {row ? row.index + 1 : item.index + 1}
+            </div>
+            {row && !fast ? (
+              <RowCells
+                grid={grid}
+                index={item.index}
+                row={row}
+                columns={columns}
+                widths={widths}
+                activeCol={active?.row === item.index ? active.col : -1}
+                canEdit={canEdit}
+                rowHeight={rowHeight}
+                onOpenCell={onOpenCell}
+                onEdit={onEdit}
+              />
+            ) : (
+              <div
+                className="gc placeholder"
+                role="gridcell"
+                aria-busy="true"
+                style={{ width: fullWidth - INDEX_WIDTH }}
+              >
+                <span className="skeleton" />
+              </div>
+            )}
+          </div>
+        )
+      })}
+    </div>
   )
 }
 
