@@ -125,6 +125,33 @@ describe('the results grid from the keyboard', () => {
     await page.context().close()
   })
 
+  it('jumps to the last of 2,000 rows loading only the pages it shows', async () => {
+    const big = await projectWithEvaluation(admin, 'Jump')
+    const csv = `n\n${Array.from({ length: 2000 }, (_, i) => `row-${i}`).join('\n')}\n`
+    await admin.call(
+      'POST',
+      `/api/v1/evaluations/${big.evaluationId}/imports?format=csv`,
+      csv,
+      'text/csv',
+    )
+    const page = await newPage(browser)
+    await signIn(page, server.url, ADMIN.email, ADMIN.password)
+    const offsets: number[] = []
+    page.on('request', (request) => {
+      if (request.url().endsWith('/results/query'))
+        offsets.push((JSON.parse(request.postData() ?? '{}') as { offset: number }).offset)
+    })
+    await page.goto(`${server.url}/evaluations/${big.evaluationId}`)
+    const grid = page.getByRole('grid', { name: /Results table, 2000 rows/ })
+    await grid.getByText('row-0', { exact: true }).waitFor()
+    await grid.focus()
+    await page.keyboard.press('Control+End')
+    await grid.getByText('row-1999', { exact: true }).waitFor()
+    // The first page, then the last (rows 1,500 to 1,999): none of the pages between.
+    expect([...new Set(offsets)].sort((a, b) => a - b)).toEqual([0, 1500])
+    await page.context().close()
+  })
+
   it('resizes a column with the keyboard and keeps the width for the user', async () => {
     const page = await newPage(browser)
     await signIn(page, server.url, ADMIN.email, ADMIN.password)

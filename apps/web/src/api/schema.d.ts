@@ -4183,7 +4183,7 @@ export interface paths {
       }
     }
     put?: never
-    /** Create a custom LLM evaluator (score 1..max or boolean); `global` saves it for every project */
+    /** Create a custom LLM evaluator (score 1..max or boolean); `global` (instance administrators) saves it for every project */
     post: {
       parameters: {
         query?: never
@@ -6337,7 +6337,7 @@ export interface paths {
     }
     get?: never
     put?: never
-    /** A page of the table: filters (text, score, verdict, thumbs; ANDed), sort, keyset cursor; latest results or one run’s */
+    /** A page of the table: filters (text, score, verdict, thumbs; ANDed), sort, and a keyset cursor (next page) or an offset (random access; not both); latest results or one run’s */
     post: {
       parameters: {
         query?: never
@@ -6393,6 +6393,8 @@ export interface paths {
             } | null
             /** @default null */
             cursor?: string | null
+            /** @default null */
+            offset?: number | null
             /** @default 100 */
             limit?: number
             /** @default null */

@@ -43,7 +43,8 @@ type Props = {
   canEdit: boolean
   runActive: boolean
   loading: boolean
-  want: (index: number) => void
+  /** The viewport shows rows first..last (positions in the listing). */
+  want: (first: number, last: number) => void
   onOpenCell: (cell: CellRef) => void
   onEdit: (row: ResultsRow, column: Column, value: string | null) => Promise<void>
   onColumnAction: (column: Column, action: ColumnAction) => void
@@ -267,7 +268,8 @@ function VirtualRows({
   rowHeight: RowHeight
   active: GridPosition | null
   canEdit: boolean
-  want: (index: number) => void
+  /** The viewport shows rows first..last (positions in the listing). */
+  want: (first: number, last: number) => void
   onOpenCell: (cell: CellRef) => void
   onEdit: (row: ResultsRow, column: Column, value: string | null) => Promise<void>
 }) {
@@ -290,8 +292,8 @@ function VirtualRows({
   const fast = virtualizer.isScrolling && Math.abs(first - previousFirst.current) > items.length / 2
   previousFirst.current = first
   useEffect(() => {
-    want(last)
-  }, [last, want])
+    want(first, last)
+  }, [first, last, want])
   view.current = {
     first,
     shown: items.length,

@@ -9,36 +9,40 @@ import type {
 } from '../api/types'
 
 export const PAGE_SIZE = 500
+/** Pages asked for at once: enough to fill a screen, few enough not to queue up on a fling. */
+const IN_FLIGHT = 2
 
 type Store = {
   key: string
+  /** Sparse: position in the filtered, sorted listing → row. */
   rows: ResultsRow[]
   byId: Map<string, number>
-  cursor: string | null
-  done: boolean
+  /** Pages asked for or loaded, by page number. */
+  pages: Map<number, 'loading' | 'loaded'>
+  inFlight: number
   total: number | null
   rowCount: number | null
-  loading: boolean
   error: unknown
-  wanted: number
+  /** The rows the viewport shows (first, last): pages there are loaded first. */
+  wanted: [number, number]
 }
 
 const fresh = (key: string): Store => ({
   key,
   rows: [],
   byId: new Map(),
-  cursor: null,
-  done: false,
+  pages: new Map(),
+  inFlight: 0,
   total: null,
   rowCount: null,
-  loading: false,
   error: null,
-  wanted: 0,
+  wanted: [0, 0],
 })
 
 /**
- * The table's rows, a page of 500 at a time through the keyset cursor, loaded in order up to the
- * row the viewport needs. Live cell results and inline edits patch the loaded rows in place.
+ * The table's rows, loaded a page of 500 at a time where the viewport is (the results API takes
+ * an offset, so dragging the scroll bar to row 90,000 loads that page, not the 180 before it).
+ * Live cell results and inline edits patch the loaded rows in place.
  */
 export function useResults(
   evaluationId: string,
@@ -53,54 +57,73 @@ export function useResults(
   const store = useRef<Store>(fresh(key))
   const [version, bump] = useReducer((n: number) => n + 1, 0)
 
-  const pump = useCallback(async () => {
-    const s = store.current
-    if (s.loading || s.done || s.error) return
-    if (s.total !== null && s.rows.length > s.wanted) return
-    s.loading = true
-    const body = JSON.parse(s.key) as { filters: ResultsFilter[]; sort: ResultsSort | null }
-    try {
-      const page = await call(
-        api.POST('/api/v1/evaluations/{evaluationId}/results/query', {
-          params: { path: { evaluationId } },
-          body: { filters: body.filters, sort: body.sort, cursor: s.cursor, limit: PAGE_SIZE },
-        }),
-      )
-      if (store.current !== s) return
-      for (const row of page.rows) {
-        s.byId.set(row.id, s.rows.length)
-        s.rows.push(row)
+  const load = useCallback(
+    async (s: Store, page: number) => {
+      s.pages.set(page, 'loading')
+      s.inFlight++
+      const body = JSON.parse(s.key) as { filters: ResultsFilter[]; sort: ResultsSort | null }
+      try {
+        const result = await call(
+          api.POST('/api/v1/evaluations/{evaluationId}/results/query', {
+            params: { path: { evaluationId } },
+            body: {
+              filters: body.filters,
+              sort: body.sort,
+              offset: page * PAGE_SIZE,
+              limit: PAGE_SIZE,
+            },
+          }),
+        )
+        if (store.current !== s) return
+        result.rows.forEach((row, i) => {
+          const at = page * PAGE_SIZE + i
+          s.byId.set(row.id, at)
+          s.rows[at] = row
+        })
+        s.pages.set(page, 'loaded')
+        s.total = result.total
+        s.rowCount = result.rowCount
+      } catch (error) {
+        if (store.current !== s) return
+        s.pages.delete(page)
+        s.error = error
+      } finally {
+        s.inFlight--
       }
-      s.cursor = page.nextCursor
-      s.done = page.nextCursor === null
-      s.total = page.total
-      s.rowCount = page.rowCount ?? null
-      s.loading = false
       bump()
-      void pump()
-    } catch (error) {
-      if (store.current !== s) return
-      s.loading = false
-      s.error = error
-      bump()
+    },
+    [evaluationId],
+  )
+
+  /** Asks for the missing pages of the viewport (and the next one), nearest first. */
+  const pump = useCallback(() => {
+    const s = store.current
+    if (s.error) return
+    const [first, last] = s.wanted
+    const lastPage = s.total === null ? 0 : Math.max(0, Math.ceil(s.total / PAGE_SIZE) - 1)
+    const from = Math.floor(first / PAGE_SIZE)
+    // The page after the viewport too, once the viewport is past the middle of its page.
+    const to = Math.min(lastPage, Math.floor((last + PAGE_SIZE / 2) / PAGE_SIZE))
+    for (let page = from; page <= Math.max(from, to) && s.inFlight < IN_FLIGHT; page++) {
+      if (s.pages.has(page)) continue
+      void load(s, page).then(pump)
     }
-  }, [evaluationId])
+  }, [load])
 
   if (store.current.key !== key) store.current = fresh(key)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new key starts a new store to fill
   useEffect(() => {
-    void pump()
+    pump()
   }, [pump, key])
 
-  /** The viewport shows rows up to `index`: load the pages up to it (and one more). */
+  /** The viewport shows rows first..last: load the pages there. */
   const want = useCallback(
-    (index: number) => {
+    (first: number, last: number) => {
       const s = store.current
-      if (index + PAGE_SIZE / 2 > s.wanted) {
-        s.wanted = index + PAGE_SIZE / 2
-        void pump()
-      }
+      if (s.wanted[0] === first && s.wanted[1] === last) return
+      s.wanted = [first, last]
+      pump()
     },
     [pump],
   )
@@ -134,9 +157,8 @@ export function useResults(
     rows: s.rows,
     total: s.total,
     rowCount: s.rowCount,
-    loading: s.loading,
+    loading: s.inFlight > 0,
     error: s.error,
-    complete: s.done,
     want,
     applyCells,
     applyEdit,
