@@ -134,8 +134,22 @@ describe('the results grid from the keyboard', () => {
       csv,
       'text/csv',
     )
+    const [n] = await columnsOf(admin, big.evaluationId)
+    await admin.call('POST', `/api/v1/evaluations/${big.evaluationId}/columns`, {
+      name: 'has row',
+      config: {
+        kind: 'evaluator',
+        evaluator: {
+          evaluatorId: 'metric:contains',
+          mapping: { output: n?.id, expected: n?.id },
+          threshold: null,
+        },
+      },
+    })
     const page = await newPage(browser)
     await signIn(page, server.url, ADMIN.email, ADMIN.password)
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
     const offsets: number[] = []
     page.on('request', (request) => {
       if (request.url().endsWith('/results/query'))
@@ -149,6 +163,10 @@ describe('the results grid from the keyboard', () => {
     await grid.getByText('row-1999', { exact: true }).waitFor()
     // The first page, then the last (rows 1,500 to 1,999): none of the pages between.
     expect([...new Set(offsets)].sort((a, b) => a - b)).toEqual([0, 1500])
+    // The rows between are holes: opening a cell's detail there must not trip over them.
+    await page.getByRole('button', { name: /has row, row 2000:/ }).click()
+    await page.getByRole('complementary', { name: 'Cell detail' }).waitFor()
+    expect(errors).toEqual([])
     await page.context().close()
   })
 

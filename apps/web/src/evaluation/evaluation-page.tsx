@@ -525,7 +525,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
               <DetailPanel
                 evaluationId={evaluationId}
                 cell={{
-                  row: results.rows.find((r) => r.id === detail.row.id) ?? detail.row,
+                  row: results.rowById(detail.row.id) ?? detail.row,
                   column: detail.column,
                 }}
                 columns={columns}

@@ -151,9 +151,16 @@ export function useResults(
     bump()
   }, [])
 
+  /** The loaded row with this id, if any (rows is sparse: never search it with find). */
+  const rowById = useCallback((rowId: string): ResultsRow | undefined => {
+    const at = store.current.byId.get(rowId)
+    return at === undefined ? undefined : store.current.rows[at]
+  }, [])
+
   const s = store.current
   return {
     version,
+    rowById,
     rows: s.rows,
     total: s.total,
     rowCount: s.rowCount,
