@@ -22,9 +22,25 @@ type ApiGenerator = Extract<Column['config'], { kind: 'generated' }>['generator'
 }
 
 /**
+ * The scheme, host and port a URL template always calls, or null when a variable decides them
+ * (`https://{{host}}/x`) or the URL does not parse.
+ */
+function fixedOrigin(url: string): string | null {
+  const head = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url.trim())?.[0]
+  if (!head || head.includes('{{')) return null
+  try {
+    return new URL(head).origin
+  } catch {
+    return null
+  }
+}
+
+/**
  * Puts the stored values back for headers sent as MASKED_HEADER_VALUE: each takes the value of
  * the stored header of the same name (`stored`: the saved column being edited or tested). A
- * masked header with nothing stored under its name is refused, naming the field.
+ * masked header with nothing stored under its name is refused, naming the field. So is one
+ * sent to another origin than the stored URL's: an editor who cannot read a key must not be
+ * able to point the column at their own server and have Assay send it there.
  */
 export function unmaskHeaders<G extends ApiGenerator>(
   generator: G,
@@ -36,6 +52,14 @@ export function unmaskHeaders<G extends ApiGenerator>(
     stored?.config.kind === 'generated' && stored.config.generator.type === 'api'
       ? stored.config.generator.headers
       : []
+  const storedUrl =
+    stored?.config.kind === 'generated' && stored.config.generator.type === 'api'
+      ? stored.config.generator.url
+      : null
+  const sameOrigin =
+    storedUrl !== null &&
+    (storedUrl === generator.url ||
+      (fixedOrigin(storedUrl) !== null && fixedOrigin(storedUrl) === fixedOrigin(generator.url)))
   const used = new Set<number>()
   const headers = generator.headers.map((header, i) => {
     if (header.value !== MASKED_HEADER_VALUE) return header
@@ -45,6 +69,13 @@ export function unmaskHeaders<G extends ApiGenerator>(
       throw new AssayError(
         'invalid_input',
         `${field}.headers.${i}.value: header "${header.name}" is masked and has no stored value; give its value`,
+        { position: { field: `${field}.headers.${i}.value` } },
+      )
+    }
+    if (!sameOrigin) {
+      throw new AssayError(
+        'invalid_input',
+        `${field}.headers.${i}.value: header "${header.name}" is masked and the URL now goes to another origin than the stored one; give its value again`,
         { position: { field: `${field}.headers.${i}.value` } },
       )
     }

@@ -351,5 +351,27 @@ describe('HTTP: runs, column references, API tests and header secrets', () => {
       },
     })
     expect(fresh.status).toBe(400)
+
+    // Pointing the column (or a test of it) at another origin with the mask does not send the
+    // stored key there: the caller must give the value again.
+    const elsewhere = new URL(apiUrl)
+    elsewhere.port = String(Number(elsewhere.port) + 1)
+    for (const url of [`${elsewhere.origin}/ok`, 'http://{{host}}/ok', `${apiUrl}@evil.test/ok`]) {
+      const moved = await call('PATCH', `/api/v1/columns/${shown.id}`, {
+        config: { ...shown.config, generator: { ...generator, url } },
+      })
+      expect(moved.status, url).toBe(400)
+      expect((moved.body.error as Json).position).toEqual({
+        field: 'config.generator.headers.0.value',
+      })
+    }
+    seenHeaders.length = 0
+    const stolen = await call('POST', `/api/v1/evaluations/${id}/api-test`, {
+      generator: { ...generator, url: `${elsewhere.origin}/ok` },
+      columnId: shown.id,
+    })
+    expect(stolen.status).toBe(400)
+    expect(seenHeaders).toEqual([])
+    expect(JSON.stringify((await t.services.repos.columns.get(shown.id))?.config)).toContain('?v=2')
   })
 })
