@@ -102,6 +102,46 @@ describe('assay start', () => {
     }
   }, 60_000)
 
+  it('starts when a shutdown-stopped run cannot resume because another run of it is queued', async () => {
+    const first = await startServer(config({ ASSAY_SECRET_KEY: key }), {
+      sampleFile: SAMPLE,
+      log: () => {},
+    })
+    const { repos, engine } = first.services
+    const project = (await repos.projects.list())[0]
+    const evaluation = (await repos.evaluations.list(project?.id as string))[0]
+    const scope = { mode: 'all' as const, columnIds: null, rowIds: null }
+    const older = await engine.createRun({
+      evaluationId: evaluation?.id as string,
+      scope,
+      startedBy: null,
+    })
+    await engine.stop(older.id, SHUTDOWN_REASON)
+    // Started while the server was down (the CLI, say): it holds the evaluation's one active run.
+    const newer = await engine.createRun({
+      evaluationId: evaluation?.id as string,
+      scope,
+      startedBy: null,
+    })
+    await first.close()
+    const lines: string[] = []
+    const second = await startServer(config({ ASSAY_SECRET_KEY: key }), {
+      sampleFile: SAMPLE,
+      log: (l) => lines.push(l),
+    })
+    try {
+      await second.worker.idle()
+      expect((await second.services.repos.runs.get(newer.id))?.status).toBe('completed')
+      expect((await second.services.repos.runs.get(older.id))?.status).toBe('stopped')
+      expect(lines.join('\n')).toContain(
+        `Run ${older.id} stopped by the last shutdown was not resumed`,
+      )
+      expect((await fetch(`${second.url}/api/v1/health`)).status).toBe(200)
+    } finally {
+      await second.close()
+    }
+  }, 60_000)
+
   it('creates the admin with a password from the environment, and refuses half of it', async () => {
     expect(() => config({ ASSAY_ADMIN_EMAIL: 'a@example.com' })).toThrow(/go together/)
     const other = join(dir, 'second.db')

@@ -89,9 +89,17 @@ export async function startServer(
     const recovered = await services.engine.recover({ staleAfterMs: 3 * config.engine.heartbeatMs })
     for (const run of recovered) if (run.status === 'queued') worker.enqueue(run.id)
     for (const run of await services.repos.runs.listByStatus(['queued', 'stopped'])) {
-      if (run.status === 'queued' || run.stopReason === SHUTDOWN_REASON) {
-        const queued = run.status === 'queued' ? run : await services.engine.resume(run.id)
-        worker.enqueue(queued.id)
+      if (run.status === 'queued') worker.enqueue(run.id)
+      else if (run.stopReason === SHUTDOWN_REASON) {
+        // Another run of the evaluation may have started since (from the CLI, say): that one
+        // goes on, this one stays stopped for a person to resume. Startup must not fail on it.
+        try {
+          worker.enqueue((await services.engine.resume(run.id)).id)
+        } catch (error) {
+          log(
+            `Run ${run.id} stopped by the last shutdown was not resumed: ${error instanceof Error ? error.message : String(error)}`,
+          )
+        }
       }
     }
     if (worker.size() > 0) log(`Resuming ${worker.size()} interrupted run(s).`)
