@@ -321,6 +321,14 @@ describe('assay run', () => {
     const runId = /Run (run_\w+) started/.exec(stderr)?.[1]
     expect(runId).toBeDefined()
     await new Promise((r) => setTimeout(r, 400)) // the heartbeat goes stale
+    // A new run of the same evaluation is refused, naming the run to resume; nothing is called.
+    const started = stub.stats().requestsStarted
+    const fresh = await assay(['run', file, '--json'], { db: 'killed.db' })
+    expect(fresh.code).toBe(2)
+    expect(fresh.err).toContain(
+      `run ${runId} of this evaluation is queued and not finished; continue it with: npx assay run ${file} --resume ${runId}`,
+    )
+    expect(stub.stats().requestsStarted).toBe(started)
     const before = stub.stats()
     const resumed = await assay(['run', file, '--json', '--resume', runId as string], {
       db: 'killed.db',

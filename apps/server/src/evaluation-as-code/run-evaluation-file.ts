@@ -5,6 +5,7 @@ import { type AgreementPair, AssayError, agreement, type Run } from '@assay/core
 import type { RunEventListener, RunProgress, TestCellOutcome } from '@assay/engine'
 import { formatFromFileName } from '../dataset/dataset-format.js'
 import { importDataset } from '../dataset/import-dataset.js'
+import { ACTIVE_RUN_STATUSES } from '../http/run-guards.js'
 import type { Services } from '../services.js'
 import { type AppliedEvaluation, applyEvaluationFile } from './apply-evaluation-file.js'
 import type { EvaluationFile } from './config-schema.js'
@@ -57,13 +58,46 @@ export async function prepareEvaluationFile(
   services: Services,
   path: string,
   env: Record<string, string | undefined>,
+  /** Checked once the evaluation exists and before the file changes its columns. */
+  beforeApply?: (evaluationId: string) => Promise<void>,
 ): Promise<{ file: EvaluationFile; applied: AppliedEvaluation }> {
   const text = await readFile(path, 'utf8').catch(() => {
     throw new AssayError('invalid_input', `cannot read ${path}`)
   })
   const file = parseEvaluationFile(text, env, path)
   const target = await ensureEvaluation(services, file, dirname(resolve(path)))
+  await beforeApply?.(target.evaluationId)
   return { file, applied: await applyEvaluationFile(services.repos, file, target) }
+}
+
+/**
+ * Refuses to touch an evaluation another run is using (one run per evaluation, and a file must
+ * not change the columns under a run), naming that run and what to do. A run left running by a
+ * process that died is taken over first (it becomes queued), so the message can offer to
+ * resume it.
+ */
+async function assertEvaluationFree(
+  services: Services,
+  path: string,
+  evaluationId: string,
+  exceptRunId: string | undefined,
+): Promise<void> {
+  const { repos, engine } = services
+  const others = async () =>
+    (await repos.runs.listByStatus(ACTIVE_RUN_STATUSES)).filter(
+      (run) => run.evaluationId === evaluationId && run.id !== exceptRunId,
+    )
+  const found = await others()
+  if (found.length === 0) return
+  await engine.recover({ runIds: found.map((run) => run.id) })
+  const [other] = await others()
+  if (!other) return
+  throw new AssayError(
+    'invalid_state',
+    other.status === 'queued'
+      ? `run ${other.id} of this evaluation is queued and not finished; continue it with: npx assay run ${path} --resume ${other.id}`
+      : `run ${other.id} of this evaluation is still ${other.status} in another process (a server or another assay run); stop it or wait for it`,
+  )
 }
 
 /** `assay run`: applies an evaluation file, imports its dataset on the first run, runs, summarises. */
@@ -72,7 +106,9 @@ export async function runEvaluationFile(
   path: string,
   options: RunFileOptions,
 ): Promise<RunSummary> {
-  const { file, applied } = await prepareEvaluationFile(services, path, options.env)
+  const { file, applied } = await prepareEvaluationFile(services, path, options.env, (id) =>
+    assertEvaluationFree(services, path, id, options.resumeRunId),
+  )
   const { repos, engine } = services
   const target = applied
 
@@ -281,6 +317,7 @@ export async function testEvaluationFileColumn(
   })
   const file = parseEvaluationFile(text, options.env, path)
   const target = await ensureEvaluation(services, file, dirname(resolve(path)))
+  await assertEvaluationFree(services, path, target.evaluationId, undefined)
   await applyEvaluationFile(services.repos, file, target)
   const column = (await services.repos.columns.list(target.evaluationId)).find(
     (c) => c.name === options.column,
