@@ -270,5 +270,31 @@ describe('storedRunCounts', () => {
       cells: { total: 12, done: 12, error: 0, cached: 0, stopped: 0, pending: 0 },
       generations: 8,
     })
+    // A column added afterwards is not work the finished run left undone.
+    h.clock.advance(1000)
+    const question = (await h.repos.columns.list(evaluationId)).find((c) => c.name === 'question')
+    const added = await h.repos.columns.add({
+      evaluationId,
+      name: 'added later',
+      config: evaluatorConfig('metric:exact-match', {
+        output: question?.id as string,
+        expected: question?.id as string,
+      }),
+    })
+    expect(await storedRunCounts(h.repos, done)).toEqual({
+      rows: { total: 4, processed: 4 },
+      cells: { total: 12, done: 12, error: 0, cached: 0, stopped: 0, pending: 0 },
+      generations: 8,
+    })
+    // A stopped run is counted over what its resume would run: the new column too.
+    await h.repos.columns.delete(added.id)
+    const again = await h.engine.createRun({ evaluationId, scope: ALL, startedBy: null })
+    const stopped = await h.engine.stop(again.id)
+    h.clock.advance(1000)
+    await h.repos.columns.add({ evaluationId, name: 'added after the stop', config: added.config })
+    expect((await storedRunCounts(h.repos, stopped)).cells).toMatchObject({
+      total: 16,
+      stopped: 16,
+    })
   })
 })

@@ -623,6 +623,8 @@ export type StoredRunCounts = {
  * plans a resumed run. Those are `stopped` for a stopped run and `pending` otherwise, as in the
  * engine's last progress event. `rows.processed` counts rows with nothing left to run.
  *
+ * A completed or failed run is counted over the columns that existed when it ended.
+ *
  * The stored cells are counted by storage (`countsForRun`, one aggregate query). For the modes
  * that run every cell of their scope (all, column, rows) what is left follows from those counts;
  * for `unfinished` and `failed` it depends on other runs' results, so the rows are planned page
@@ -634,7 +636,15 @@ export async function storedRunCounts(
   options: { pageSize?: number } = {},
 ): Promise<StoredRunCounts> {
   const pageSize = options.pageSize ?? DEFAULT_ENGINE_OPTIONS.pageSize
-  const columns = await repos.columns.list(run.evaluationId)
+  // A run that ended is counted over the columns it had: one added since is not its pending
+  // work. A stopped run is counted over what a resume would run, today's columns.
+  const endedAt =
+    (run.status === 'completed' || run.status === 'failed') && run.finishedAt
+      ? Date.parse(run.finishedAt)
+      : null
+  const columns = (await repos.columns.list(run.evaluationId)).filter(
+    (column) => endedAt === null || Date.parse(column.createdAt) <= endedAt,
+  )
   const targetIds = scopeTargets(columns, run.scope).map((c) => c.id)
   const out: StoredRunCounts = {
     rows: { total: 0, processed: 0 },

@@ -415,7 +415,7 @@ export function createSqlCellResultRepository(deps: SqlDeps): CellResultReposito
       const { rows } = await sql<Record<CellStatus, Total> & Record<string, Total>>`
         select ${sql.join(totals)},
           sum(case when finished > 0 then 1 else 0 end) as finished_any,
-          sum(case when finished >= ${every} then 1 else 0 end) as finished_all,
+          sum(case when finished > 0 and finished >= ${every} then 1 else 0 end) as finished_all,
           sum(cached) as cached, sum(generations) as generations,
           sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out,
           sum(cost) as cost, sum(unknown_cost) as unknown_cost

@@ -513,6 +513,14 @@ export function describeCellResultContract(make: MakeHarness): void {
         rows: 1,
         finishedRows: 1,
       })
+      // A run with no finished cell has no finished row, whatever else it stored.
+      const idle = await newRun(s)
+      await repos.cellResults.put(result(s, 3, { runId: idle.id, status: 'stopped', value: null }))
+      expect(await repos.cellResults.countsForRun(idle.id)).toMatchObject({
+        byStatus: { stopped: 1 },
+        rows: 0,
+        finishedRows: 0,
+      })
     })
 
     /** Another (finished) run of the setup's evaluation: one active run at a time. */
