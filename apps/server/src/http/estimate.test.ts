@@ -5,7 +5,8 @@ import {
   RunComparisonSchema,
   RunProgressSchema,
 } from '@assay/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { UNSETTLED_COUNTS_MS } from './routes/runs.js'
 import { makeTestServer, type TestServer } from './test-server.js'
 
 type Json = Record<string, unknown>
@@ -217,6 +218,33 @@ describe('HTTP: run estimate, counts of finished runs, typed result answers', ()
       rows: { total: ROWS, processed: 0 },
       cells: { total: 2 * ROWS, done: 0, error: 0, stopped: 2 * ROWS, pending: 0 },
     })
+
+    // A run executed elsewhere (here: queued, not picked up) is counted again on a poll, but
+    // not more often than every UNSETTLED_COUNTS_MS.
+    const elsewhere = await engine.createRun({
+      evaluationId,
+      scope: { mode: 'all', columnIds: null, rowIds: null },
+      startedBy: null,
+    })
+    const counted = vi.spyOn(t.services.repos.cellResults, 'countsForRun')
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      for (let i = 0; i < 5; i++) {
+        const polled = await call(viewer, 'GET', `/api/v1/runs/${elsewhere.id}`)
+        expect(polled.body.progress).toMatchObject({
+          status: 'queued',
+          cells: { pending: 2 * ROWS },
+        })
+      }
+      expect(counted).toHaveBeenCalledTimes(1)
+      vi.setSystemTime(Date.now() + UNSETTLED_COUNTS_MS)
+      await call(viewer, 'GET', `/api/v1/runs/${elsewhere.id}`)
+      expect(counted).toHaveBeenCalledTimes(2)
+    } finally {
+      vi.useRealTimers()
+      counted.mockRestore()
+      await engine.stop(elsewhere.id)
+    }
   })
 
   it('answers results, aggregates, agreement and comparisons in their declared shapes', async () => {

@@ -21,6 +21,8 @@ const RunParam = z.object({ runId: z.string().min(1).max(64) })
 const HEARTBEAT_MS = 15_000
 /** Runs whose stored counts are kept between requests. */
 const STORED_COUNTS_KEPT = 64
+/** How long the stored counts of a run not over (executed elsewhere) are reused. */
+export const UNSETTLED_COUNTS_MS = 2000
 
 /** A run that only a resume can change (its counts can be kept). */
 function isSettled(run: Run): boolean {
@@ -47,15 +49,19 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
   /** Stored counts of runs not executing here, by run and the state they were counted in. */
   const counted = new Map<
     string,
-    { key: string; counts: Awaited<ReturnType<typeof storedRunCounts>> }
+    { key: string; at: number; counts: Awaited<ReturnType<typeof storedRunCounts>> }
   >()
 
   async function storedProgress(run: Run): Promise<RunProgressView> {
     // A run that is not executing here changes only through its status, segments or totals.
     const key = [run.status, run.segments, run.finishedAt, run.tokensIn, run.tokensOut].join('|')
     let entry = counted.get(run.id)
-    if (!entry || entry.key !== key || !isSettled(run)) {
-      entry = { key, counts: await storedRunCounts(repos, run) }
+    // A run another process executes changes without its row changing here: its counts are
+    // read again, but at most every UNSETTLED_COUNTS_MS, so polling clients cannot make the
+    // server scan the run's results on every request.
+    const now = clock.now()
+    if (!entry || entry.key !== key || (!isSettled(run) && now - entry.at >= UNSETTLED_COUNTS_MS)) {
+      entry = { key, at: now, counts: await storedRunCounts(repos, run) }
       counted.delete(run.id)
       counted.set(run.id, entry)
       if (counted.size > STORED_COUNTS_KEPT) counted.delete(counted.keys().next().value as string)
