@@ -264,6 +264,25 @@ describe('HTTP: runs, column references, API tests and header secrets', () => {
     expect((patched.body.error as Json).position).toEqual({
       field: 'config.evaluator.mapping.expected',
     })
+    // Nor may a column read itself, or the placeholder id a new or draft column is checked under.
+    for (const self of ['col_candidate', 'col_draft']) {
+      const placeholder = await call('POST', `/api/v1/evaluations/${mine.id}/columns`, {
+        name: `reads ${self}`,
+        config: evaluatorConfig({ output: own, expected: self }),
+      })
+      expect(placeholder.status, self).toBe(400)
+      expect((placeholder.body.error as Json).position).toEqual({
+        field: 'config.evaluator.mapping.expected',
+      })
+      const draft = await call('POST', `/api/v1/evaluations/${mine.id}/columns/test`, {
+        config: evaluatorConfig({ output: self, expected: own }),
+      })
+      expect(draft.status, self).toBe(400)
+    }
+    const itself = await call('PATCH', `/api/v1/columns/${columnId}`, {
+      config: evaluatorConfig({ output: own, expected: columnId }),
+    })
+    expect(itself.status).toBe(400)
   })
 
   it('reports an API answer over the size limit instead of reading it as the output', async () => {

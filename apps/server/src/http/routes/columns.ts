@@ -180,7 +180,9 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
 
   /** Refuses a column the engine could not run, with the engine's own message. */
   async function check(evaluationId: string, candidate: Column, others: readonly Column[]) {
-    const columnIds = new Set([candidate.id, ...others.map((x) => x.id)])
+    // The other columns only: a column never reads itself, and a new column's placeholder id
+    // must not pass as a reference that would dangle once it is stored.
+    const columnIds = new Set(others.map((x) => x.id).filter((id) => id !== candidate.id))
     await checkReferences(evaluationId, candidate.config, columnIds)
     const kind = candidate.config.kind
     if (kind !== 'evaluator' && kind !== 'generated') return
@@ -415,7 +417,11 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
         body.config,
         stored.find((col) => col.id === body.columnId),
       )
-      await checkReferences(evaluationId, config, new Set([id, ...stored.map((col) => col.id)]))
+      await checkReferences(
+        evaluationId,
+        config,
+        new Set(stored.map((col) => col.id).filter((other) => other !== id)),
+      )
       const draft: Column = {
         id,
         evaluationId,
