@@ -1,5 +1,5 @@
 import type { ModelRequest, RunScope } from '@assay/core'
-import { createSeqIds } from '@assay/core/testing'
+import { createSeqIds, type FixedClock } from '@assay/core/testing'
 import { describe, expect, it } from 'vitest'
 import type { EngineDeps } from './engine-deps.js'
 import { DEFAULT_OUTPUT_TOKENS, estimateRun, storedRunCounts } from './estimate.js'
@@ -258,6 +258,7 @@ describe('estimateRun', () => {
 describe('storedRunCounts', () => {
   it('counts a finished run from storage, and the cells a queued one still has', async () => {
     const { h, evaluationId } = await setup()
+    const clock = h.clock as FixedClock
     const queued = await h.engine.createRun({ evaluationId, scope: ALL, startedBy: null })
     expect(await storedRunCounts(h.repos, queued)).toEqual({
       rows: { total: 4, processed: 0 },
@@ -271,7 +272,7 @@ describe('storedRunCounts', () => {
       generations: 8,
     })
     // A column added afterwards is not work the finished run left undone.
-    h.clock.advance(1000)
+    clock.advance(1000)
     const question = (await h.repos.columns.list(evaluationId)).find((c) => c.name === 'question')
     const added = await h.repos.columns.add({
       evaluationId,
@@ -290,7 +291,7 @@ describe('storedRunCounts', () => {
     await h.repos.columns.delete(added.id)
     const again = await h.engine.createRun({ evaluationId, scope: ALL, startedBy: null })
     const stopped = await h.engine.stop(again.id)
-    h.clock.advance(1000)
+    clock.advance(1000)
     await h.repos.columns.add({ evaluationId, name: 'added after the stop', config: added.config })
     expect((await storedRunCounts(h.repos, stopped)).cells).toMatchObject({
       total: 16,

@@ -1,5 +1,20 @@
 import { AssayError, type Repositories } from '@assay/core'
 
+let gate: Promise<unknown> = Promise.resolve()
+
+/**
+ * Runs `work` alone among the writes that start runs or change what a run reads (a run's start
+ * or resume; a column's or custom evaluator's edit or deletion), so that a check that no run is
+ * active and the write it allows are one step in this process: a run cannot start between an
+ * edit's check and its write and then judge with a column that changes under it. Each of those
+ * takes milliseconds; other requests are not held. Another process (the CLI) is not covered.
+ */
+export function exclusive<T>(work: () => Promise<T>): Promise<T> {
+  const result = gate.then(work)
+  gate = result.catch(() => undefined)
+  return result
+}
+
 /** The statuses of a run that is not over: an evaluation has at most one such run. */
 export const ACTIVE_RUN_STATUSES = ['queued', 'running', 'stopping'] as const
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Column, Run } from '@assay/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MASKED_HEADER_VALUE } from './header-secrets.js'
 import { API_TEST_MAX_BYTES } from './routes/columns.js'
 import { makeTestServer, type TestServer } from './test-server.js'
@@ -152,6 +152,57 @@ describe('HTTP: runs, column references, API tests and header secrets', () => {
     expect((await call('PATCH', `/api/v1/columns/${columnId}`, { name: 'renamed' })).status).toBe(
       200,
     )
+  })
+
+  it('does not let a run start between a column edit and its check', async () => {
+    const { id, columns: data } = await evaluationWith('edit race')
+    const answer = idOf(data, 'answer')
+    const metric = await call('POST', `/api/v1/evaluations/${id}/columns`, {
+      name: 'match',
+      config: {
+        kind: 'evaluator',
+        evaluator: {
+          evaluatorId: 'metric:exact-match',
+          mapping: { output: answer, expected: answer },
+          threshold: null,
+        },
+      },
+    })
+    expect(metric.status).toBe(201)
+    const added = await call('POST', `/api/v1/evaluations/${id}/columns`, {
+      name: 'notes',
+      config: { kind: 'manual', valueType: 'text' },
+    })
+    const columnId = ((added.body.columns as Json[])[0] as Json).id as string
+    const order: string[] = []
+    const { columns } = t.services.repos
+    const rename = columns.rename.bind(columns)
+    let started: Promise<unknown> | undefined
+    // The edit has passed its check and is about to write when a run is asked for.
+    const spy = vi.spyOn(columns, 'rename').mockImplementation(async (...args) => {
+      started = call('POST', `/api/v1/evaluations/${id}/runs`, { mode: 'all' }).then((res) => {
+        order.push(`run ${res.status}`)
+        return res
+      })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const renamed = await rename(...args)
+      order.push('renamed')
+      return renamed
+    })
+    try {
+      expect((await call('PATCH', `/api/v1/columns/${columnId}`, { name: 'later' })).status).toBe(
+        200,
+      )
+      const run = (await started) as { body: Json }
+      expect(order).toEqual(['renamed', 'run 201'])
+      for (let i = 0; i < 200; i++) {
+        const status = (await t.services.repos.runs.get(run.body.id as string))?.status
+        if (status !== 'queued' && status !== 'running') break
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('refuses to change or delete a custom evaluator a column of an active run uses', async () => {

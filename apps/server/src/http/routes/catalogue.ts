@@ -14,7 +14,7 @@ import { principalOf } from '../auth/access.js'
 import { isInstanceAdmin } from '../auth/roles.js'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
-import { assertEvaluatorNotInActiveRun } from '../run-guards.js'
+import { assertEvaluatorNotInActiveRun, exclusive } from '../run-guards.js'
 import { ProjectParam } from './projects.js'
 
 const EvaluatorParam = z.object({ evaluatorId: z.string().min(1).max(100) })
@@ -191,7 +191,6 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { evaluatorId } = c.req.valid('param')
       const body = c.req.valid('json')
-      await assertEvaluatorNotInActiveRun(repos, evaluatorId)
       const patch: Record<string, unknown> = { ...body }
       if (body.prompt !== undefined) {
         const variables = extractVariables(body.prompt)
@@ -199,7 +198,11 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
           throw new AssayError('invalid_input', `prompt: ${variables.error.message}`)
         patch.variables = variables.value
       }
-      return c.json(await repos.evaluators.update(evaluatorId, patch), 200)
+      const updated = await exclusive(async () => {
+        await assertEvaluatorNotInActiveRun(repos, evaluatorId)
+        return repos.evaluators.update(evaluatorId, patch)
+      })
+      return c.json(updated, 200)
     },
   )
 
@@ -218,8 +221,10 @@ export function registerCatalogueRoutes(app: App, deps: RouteDeps): void {
     ),
     async (c) => {
       const { evaluatorId } = c.req.valid('param')
-      await assertEvaluatorNotInActiveRun(repos, evaluatorId)
-      await repos.evaluators.delete(evaluatorId)
+      await exclusive(async () => {
+        await assertEvaluatorNotInActiveRun(repos, evaluatorId)
+        await repos.evaluators.delete(evaluatorId)
+      })
       return c.body(null, 204)
     },
   )

@@ -20,7 +20,7 @@ import type { App, RouteDeps } from '../context.js'
 import { maskColumn, unmaskConfig, unmaskHeaders } from '../header-secrets.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
 import { rowValuesById, valuesByName } from '../row-values.js'
-import { assertNoActiveRun } from '../run-guards.js'
+import { assertNoActiveRun, exclusive } from '../run-guards.js'
 import { EvaluationParam } from './evaluations.js'
 
 const ColumnParam = z.object({ columnId: z.string().min(1).max(64) })
@@ -297,31 +297,32 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
         responses: json(ColumnSchema, 'updated'),
       },
     ),
-    async (c) => {
-      const column = await mustColumn(c.req.valid('param').columnId)
-      // A run of the evaluation compiled this column as it is now: it may not change under it.
-      await assertNoActiveRun(repos, column.evaluationId)
-      const body = c.req.valid('json')
-      const { name } = body
-      const config = body.config ? unmaskConfig(body.config, column) : undefined
-      if (config) {
-        if (config.kind !== column.config.kind) {
-          throw new AssayError(
-            'invalid_input',
-            `a ${column.config.kind} column stays a ${column.config.kind} column`,
+    async (c) =>
+      exclusive(async () => {
+        const column = await mustColumn(c.req.valid('param').columnId)
+        // A run of the evaluation compiled this column as it is now: it may not change under it.
+        await assertNoActiveRun(repos, column.evaluationId)
+        const body = c.req.valid('json')
+        const { name } = body
+        const config = body.config ? unmaskConfig(body.config, column) : undefined
+        if (config) {
+          if (config.kind !== column.config.kind) {
+            throw new AssayError(
+              'invalid_input',
+              `a ${column.config.kind} column stays a ${column.config.kind} column`,
+            )
+          }
+          const others = (await repos.columns.list(column.evaluationId)).filter(
+            (x) => x.id !== column.id,
           )
+          await check(column.evaluationId, { ...column, config }, others)
         }
-        const others = (await repos.columns.list(column.evaluationId)).filter(
-          (x) => x.id !== column.id,
-        )
-        await check(column.evaluationId, { ...column, config }, others)
-      }
-      let updated = column
-      if (name !== undefined && name !== column.name)
-        updated = await repos.columns.rename(column.id, name)
-      if (config) updated = await repos.columns.updateConfig(column.id, config)
-      return c.json(maskColumn(updated), 200)
-    },
+        let updated = column
+        if (name !== undefined && name !== column.name)
+          updated = await repos.columns.rename(column.id, name)
+        if (config) updated = await repos.columns.updateConfig(column.id, config)
+        return c.json(maskColumn(updated), 200)
+      }),
   )
 
   app.openapi(
@@ -345,8 +346,10 @@ export function registerColumnRoutes(app: App, deps: RouteDeps): void {
           'data columns belong to the dataset and cannot be deleted',
         )
       }
-      await assertNoActiveRun(repos, column.evaluationId)
-      await repos.columns.delete(column.id)
+      await exclusive(async () => {
+        await assertNoActiveRun(repos, column.evaluationId)
+        await repos.columns.delete(column.id)
+      })
       return c.body(null, 204)
     },
   )

@@ -13,7 +13,7 @@ import { principalOf } from '../auth/access.js'
 import type { App, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody } from '../route.js'
 import { pipeRunEvents } from '../run-event-hub.js'
-import { assertNoActiveRun } from '../run-guards.js'
+import { assertNoActiveRun, exclusive } from '../run-guards.js'
 import { registerEstimateRoutes, runScopeOf, StartRunBody } from './estimate.js'
 import { EvaluationParam } from './evaluations.js'
 
@@ -128,13 +128,15 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { evaluationId } = c.req.valid('param')
       const body = c.req.valid('json')
-      await assertNoActiveRun(repos, evaluationId)
       const scope = await runScopeOf(repos, evaluationId, body)
-      const run = await engine.createRun({
-        evaluationId,
-        scope,
-        startedBy: principalOf(c).user.id,
-        budget: body.budget ?? null,
+      const run = await exclusive(async () => {
+        await assertNoActiveRun(repos, evaluationId)
+        return engine.createRun({
+          evaluationId,
+          scope,
+          startedBy: principalOf(c).user.id,
+          budget: body.budget ?? null,
+        })
       })
       deps.worker.enqueue(run.id)
       return c.json(await view(run, false), 201)
@@ -240,15 +242,17 @@ export function registerRunRoutes(app: App, deps: RouteDeps): void {
     ),
     async (c) => {
       const { runId } = c.req.valid('param')
-      const run = await mustRun(runId)
-      await assertNoActiveRun(repos, run.evaluationId, runId)
-      if (run.status !== 'stopped' && run.status !== 'failed') {
-        throw new AssayError(
-          'invalid_state',
-          `only a stopped or failed run resumes; this one is ${run.status}`,
-        )
-      }
-      const resumed = await engine.resume(runId)
+      const resumed = await exclusive(async () => {
+        const run = await mustRun(runId)
+        await assertNoActiveRun(repos, run.evaluationId, runId)
+        if (run.status !== 'stopped' && run.status !== 'failed') {
+          throw new AssayError(
+            'invalid_state',
+            `only a stopped or failed run resumes; this one is ${run.status}`,
+          )
+        }
+        return engine.resume(runId)
+      })
       deps.worker.enqueue(resumed.id)
       return c.json(await view(resumed, false), 200)
     },
