@@ -146,6 +146,22 @@ describe('security review hardening', () => {
       ).toBe(401)
     })
 
+    it('counts IPv6 clients per /64: a new address in the same prefix is the same client', async () => {
+      t.deps.throttle = createThrottle({ trustedProxies: 0 })
+      const statuses: number[] = []
+      for (let i = 0; i < 21; i++) {
+        const res = await login(
+          { email: `v6-${i}@example.com`, password: 'guess' },
+          { socket: `2001:db8:7:7::${(i + 1).toString(16)}` },
+        )
+        statuses.push(res.status)
+      }
+      expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true)
+      expect(statuses[20]).toBe(429)
+      const other = { email: 'v6-other@example.com', password: 'guess' }
+      expect((await login(other, { socket: '2001:db8:7:8::1' })).status).toBe(401)
+    })
+
     it('believes the proxy-appended X-Forwarded-For entry when a proxy is trusted', async () => {
       t.deps.throttle = createThrottle({ trustedProxies: 1 })
       // The proxy at 10.0.0.1 appends the real client; the forged left part changes each time.

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
 
@@ -133,4 +134,25 @@ export function clientAddress(c: Context, trustedProxies: number): string {
     if (hops[0]) return hops[0]
   }
   return socket ?? 'unknown'
+}
+
+/**
+ * The key an address is throttled under. An IPv6 client usually holds a whole /64 (and can
+ * pick a new address in it for every attempt), so IPv6 addresses count per /64; IPv4, and IPv4
+ * mapped into IPv6 (`::ffff:192.0.2.1`), per address. Anything unparsable is its own key.
+ */
+export function addressKey(address: string): string {
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)
+  if (mapped) return mapped[1] as string
+  if (isIPv4(bare) || !isIPv6(bare)) return address
+  // Groups of 16 bits; an embedded IPv4 tail (`64:ff9b::192.0.2.1`) is two of them.
+  const split = (part: string) =>
+    part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]))
+  const [head = '', tail] = bare.toLowerCase().split('::')
+  const left = split(head)
+  const right = tail === undefined ? [] : split(tail)
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+  const prefix = groups.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16))
+  return `${prefix.join(':')}::/64`
 }

@@ -6,7 +6,7 @@ import { principalOf } from '../auth/access.js'
 import { CSRF_COOKIE, SESSION_COOKIE } from '../auth/authenticate.js'
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../auth/password.js'
 import { newSecret, sha256Hex } from '../auth/secrets.js'
-import { clientAddress } from '../auth/throttle.js'
+import { addressKey, clientAddress } from '../auth/throttle.js'
 import type { App, AppEnv, RouteDeps } from '../context.js'
 import { defineRoute, json, jsonBody, NoContent } from '../route.js'
 
@@ -74,7 +74,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps): void {
       // The socket's peer, or X-Forwarded-For only behind a proxy the operator says to trust.
       const address = clientAddress(c, deps.throttle.trustedProxies)
       const account = [`email:${email.toLowerCase()}`]
-      const from = [`ip:${address}`]
+      const from = [`ip:${addressKey(address)}`]
       // Counted now, before the password is checked: a parallel burst cannot all get through.
       const wait = deps.throttle.attempt([...account, ...from], clock.now())
       if (wait > 0) {
