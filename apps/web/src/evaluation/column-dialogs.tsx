@@ -893,6 +893,10 @@ export function ApiColumnDialog({
         </div>
         {tab === 'headers' ? (
           <div>
+            <p className="muted">
+              Put API keys here: saved header values are shown as ••••, and kept only while the
+              URL goes to the same server. The URL and body are shown to every member.
+            </p>
             {headers.map((h, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place
               <div key={i} className="row-gap">
