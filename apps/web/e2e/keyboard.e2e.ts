@@ -194,9 +194,38 @@ describe('the results grid from the keyboard', () => {
     await page.reload()
     await header.waitFor()
     expect((await header.boundingBox())?.width).toBe(before + 40)
-    // Double-click goes back to the default width.
+    // Double-click goes back to the default width, and the saved width is removed (not the
+    // default saved in its place).
+    const savedWidths = async () =>
+      (
+        await admin.call<{ options: { widths?: Record<string, number> } }>(
+          'GET',
+          `/api/v1/evaluations/${evaluationId}/table-options`,
+        )
+      ).options.widths ?? {}
     await handle.dblclick()
     await expect.poll(async () => (await header.boundingBox())?.width).toBe(before)
+    await expect.poll(savedWidths).toEqual({})
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(await savedWidths()).toEqual({})
+
+    // A mouse drag is saved once, when it ends.
+    const puts: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().endsWith('/table-options'))
+        puts.push(request.postData() ?? '')
+    })
+    const box = await handle.boundingBox()
+    if (!box) throw new Error('no resize handle')
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.down()
+    for (let i = 1; i <= 10; i++)
+      await page.mouse.move(box.x + box.width / 2 + i * 6, box.y + box.height / 2)
+    await page.mouse.up()
+    await expect.poll(async () => (await header.boundingBox())?.width).toBe(before + 60)
+    await expect.poll(async () => Object.values(await savedWidths())).toEqual([before + 60])
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(puts).toHaveLength(1)
     await page.context().close()
   })
 })

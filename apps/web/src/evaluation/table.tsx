@@ -9,7 +9,6 @@ import {
   type KeyboardEvent,
   type MouseEvent,
   type RefObject,
-  useCallback,
   useEffect,
   useId,
   useMemo,
@@ -90,33 +89,36 @@ export function ResultsTable(props: Props) {
   )
   const fullWidth = INDEX_WIDTH + widths.reduce((a, b) => a + b, 0)
 
-  // A finished drag (or key resize) is saved once, not on every mouse move.
-  const save = useCallback(
-    (next: ColumnSizingState) => {
-      const changed = Object.entries(next)
-        .map(([id, w]) => [id, Math.round(w)] as const)
-        .filter(([id, w]) => options.widths[id] !== w)
-      if (changed.length) onWidths({ ...options.widths, ...Object.fromEntries(changed) })
-    },
-    [options.widths, onWidths],
-  )
+  // A drag lives in TanStack's sizing state while it lasts; when it ends it is saved once (not
+  // on every mouse move) and dropped, so the saved widths (options.widths, through defs) are the
+  // only source again and nothing stale is saved later.
+  const wasResizing = useRef<string | false>(false)
   useEffect(() => {
-    if (resizing === false) save(sizing)
-  }, [resizing, sizing, save])
+    const was = wasResizing.current
+    wasResizing.current = resizing
+    if (was === false || resizing !== false) return
+    const changed = Object.entries(sizing)
+      .map(([id, w]) => [id, Math.round(w)] as const)
+      .filter(([id, w]) => options.widths[id] !== w)
+    if (changed.length) onWidths({ ...options.widths, ...Object.fromEntries(changed) })
+    setSizing({})
+  }, [resizing, sizing, options.widths, onWidths])
   const resize = useMemo<ResizeActions>(
     () => ({
       start: (index, event) => table.getFlatHeaders()[index]?.getResizeHandler()(event),
+      // A key step is saved as it is made (the options are saved debounced).
       by: (index, delta) => {
         const column = table.getVisibleLeafColumns()[index]
         if (!column) return
         const width = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, column.getSize() + delta))
-        setSizing((s) => ({ ...s, [column.id]: width }))
+        onWidths({ ...options.widths, [column.id]: Math.round(width) })
       },
+      // Back to the default: the saved width is removed, not replaced by the default's value.
       reset: (index) => {
         const column = columns[index]
         if (!column) return
         const { [column.id]: _saved, ...rest } = options.widths
-        setSizing((s) => ({ ...s, [column.id]: widthOf(column, {}) }))
+        setSizing(({ [column.id]: _dragged, ...others }) => others)
         onWidths(rest)
       },
     }),
