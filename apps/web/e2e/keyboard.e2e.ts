@@ -170,6 +170,29 @@ describe('the results grid from the keyboard', () => {
     await page.context().close()
   })
 
+  it('loads the rows again after a failed page load, without a reload', async () => {
+    const page = await newPage(browser)
+    await signIn(page, server.url, ADMIN.email, ADMIN.password)
+    let failures = 0
+    await page.route('**/results/query', async (route) => {
+      if (failures < 2) {
+        failures++
+        await route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'storage_failed', message: 'database busy' } }),
+        })
+      } else await route.continue()
+    })
+    await page.goto(`${server.url}/evaluations/${evaluationId}`)
+    await page.getByText('database busy').first().waitFor()
+    const grid = page.getByRole('grid', { name: /Results table/ })
+    await grid.getByText('q0', { exact: true }).waitFor({ timeout: 10_000 })
+    expect(failures).toBe(2)
+    await expect.poll(() => page.getByText('database busy').count()).toBe(0)
+    await page.context().close()
+  })
+
   it('resizes a column with the keyboard and keeps the width for the user', async () => {
     const page = await newPage(browser)
     await signIn(page, server.url, ADMIN.email, ADMIN.password)

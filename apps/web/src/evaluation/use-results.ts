@@ -11,6 +11,7 @@ import type {
 export const PAGE_SIZE = 500
 /** Pages asked for at once: enough to fill a screen, few enough not to queue up on a fling. */
 const IN_FLIGHT = 2
+const MAX_RETRY_MS = 30_000
 
 type Store = {
   key: string
@@ -19,9 +20,13 @@ type Store = {
   byId: Map<string, number>
   /** Pages asked for or loaded, by page number. */
   pages: Map<number, 'loading' | 'loaded'>
+  /** Pages whose last load failed: asked for again from `retryAt` (backing off). */
+  failed: Map<number, { attempts: number; retryAt: number }>
+  retryTimer: ReturnType<typeof setTimeout> | null
   inFlight: number
   total: number | null
   rowCount: number | null
+  /** The last load's error while some page has not loaded since; null otherwise. */
   error: unknown
   /** The rows the viewport shows (first, last): pages there are loaded first. */
   wanted: [number, number]
@@ -32,6 +37,8 @@ const fresh = (key: string): Store => ({
   rows: [],
   byId: new Map(),
   pages: new Map(),
+  failed: new Map(),
+  retryTimer: null,
   inFlight: 0,
   total: null,
   rowCount: null,
@@ -81,11 +88,20 @@ export function useResults(
           s.rows[at] = row
         })
         s.pages.set(page, 'loaded')
+        s.failed.delete(page)
+        if (s.failed.size === 0) s.error = null
         s.total = result.total
         s.rowCount = result.rowCount
       } catch (error) {
         if (store.current !== s) return
+        // Not sticky: the page is asked for again after a pause (1 s, doubling, at most 30 s)
+        // while it is still in view, so a network blip does not leave the table empty.
         s.pages.delete(page)
+        const attempts = (s.failed.get(page)?.attempts ?? 0) + 1
+        s.failed.set(page, {
+          attempts,
+          retryAt: Date.now() + Math.min(MAX_RETRY_MS, 1000 * 2 ** (attempts - 1)),
+        })
         s.error = error
       } finally {
         s.inFlight--
@@ -98,15 +114,27 @@ export function useResults(
   /** Asks for the missing pages of the viewport (and the next one), nearest first. */
   const pump = useCallback(() => {
     const s = store.current
-    if (s.error) return
     const [first, last] = s.wanted
     const lastPage = s.total === null ? 0 : Math.max(0, Math.ceil(s.total / PAGE_SIZE) - 1)
     const from = Math.floor(first / PAGE_SIZE)
     // The page after the viewport too, once the viewport is past the middle of its page.
     const to = Math.min(lastPage, Math.floor((last + PAGE_SIZE / 2) / PAGE_SIZE))
+    const now = Date.now()
+    let retryAt = Number.POSITIVE_INFINITY
     for (let page = from; page <= Math.max(from, to) && s.inFlight < IN_FLIGHT; page++) {
       if (s.pages.has(page)) continue
+      const failed = s.failed.get(page)
+      if (failed && failed.retryAt > now) {
+        retryAt = Math.min(retryAt, failed.retryAt)
+        continue
+      }
       void load(s, page).then(pump)
+    }
+    if (retryAt !== Number.POSITIVE_INFINITY && s.retryTimer === null) {
+      s.retryTimer = setTimeout(() => {
+        s.retryTimer = null
+        if (store.current === s) pump()
+      }, retryAt - now)
     }
   }, [load])
 
@@ -116,6 +144,14 @@ export function useResults(
   useEffect(() => {
     pump()
   }, [pump, key])
+
+  useEffect(
+    () => () => {
+      const timer = store.current.retryTimer
+      if (timer) clearTimeout(timer)
+    },
+    [],
+  )
 
   /** The viewport shows rows first..last: load the pages there. */
   const want = useCallback(
