@@ -837,6 +837,7 @@ export function ApiColumnDialog({
             <div className="row-gap">
               <input
                 id={id}
+                className="grow"
                 placeholder="curl -X POST https://… -H '…' -d '…'"
                 value={curl}
                 onChange={(e) => setCurl(e.target.value)}
@@ -894,8 +895,8 @@ export function ApiColumnDialog({
         {tab === 'headers' ? (
           <div>
             <p className="muted">
-              Put API keys here: saved header values are shown as ••••, and kept only while the
-              URL goes to the same server. The URL and body are shown to every member.
+              Put API keys here: saved header values are shown as ••••, and kept only while the URL
+              goes to the same server. The URL and body are shown to every member.
             </p>
             {headers.map((h, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place

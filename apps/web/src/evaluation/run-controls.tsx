@@ -159,12 +159,14 @@ function RingView({
             <dd data-testid="rows-processed">
               {p ? `${count(p.rows.processed)} / ${count(p.rows.total)}` : '–'}
             </dd>
-            <dt>Cells done / errors</dt>
+            <dt>Cells done</dt>
             <dd>
               {p
-                ? `${count(p.cells.done)} / ${count(p.cells.error)} of ${count(p.cells.total)}${p.cells.cached ? ` (${count(p.cells.cached)} cached)` : ''}`
+                ? `${count(p.cells.done)} of ${count(p.cells.total)}${p.cells.cached ? ` (${count(p.cells.cached)} cached)` : ''}`
                 : '–'}
             </dd>
+            <dt>Errors</dt>
+            <dd>{p ? count(p.cells.error) : '–'}</dd>
             {p?.cells.stopped ? (
               <>
                 <dt>Stopped cells</dt>
