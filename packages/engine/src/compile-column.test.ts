@@ -212,10 +212,26 @@ describe('renderApiRequest', () => {
     expect(JSON.parse(rendered.value.body as string)).toEqual({ question: nasty, n: 1 })
     expect(rendered.value).toMatchObject({
       method: 'POST',
-      url: `http://api.test/ask?q=${nasty}`,
+      url: `http://api.test/ask?q=${encodeURIComponent(nasty)}`,
       headers: { 'X-Topic': 'topic t' },
       timeoutMs: 10_000,
     })
+  })
+
+  it('percent-encodes values in the URL: one query value each, and never another host', () => {
+    const tricky = 'a&b=c#d ? e/f'
+    const query = renderApiRequest(api(''), { question: tricky, topic: 't' })
+    if (!query.ok) throw new Error('render')
+    expect(new URL(query.value.url).searchParams.get('q')).toBe(tricky)
+    expect(new URL(query.value.url).host).toBe('api.test')
+    const config = apiGenerator({ url: 'https://good.test{{question}}', outputPath: 'answer' })
+    if (config.kind !== 'generated' || config.generator.type !== 'api') throw new Error('api')
+    for (const value of ['@evil.test/x', ':1@evil.test', '/x@evil.test']) {
+      const rendered = renderApiRequest(config.generator, { question: value })
+      if (!rendered.ok) throw new Error('render')
+      const parsed = URL.canParse(rendered.value.url) ? new URL(rendered.value.url) : null
+      expect(parsed?.hostname ?? 'unparsable', value).not.toMatch(/^evil\.test$/)
+    }
   })
 
   it('leaves a non-JSON body as plain text and an empty body as none', () => {

@@ -399,7 +399,12 @@ export function renderApiRequest(
   body: string | null
   timeoutMs: number
 }> {
-  const url = renderTemplate(generator.url, values)
+  // Values go into the URL percent-encoded: a question with `?`, `&`, `#` or spaces stays one
+  // query value, and no row value can change the host (`@evil.test`, `/..`).
+  const url = renderTemplate(
+    generator.url,
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, encodeURIComponent(v)])),
+  )
   if (!url.ok) return url
   // Values go into a JSON body as JSON string contents, so quotes and newlines stay valid JSON.
   const looksJson = generator.body.trim().startsWith('{') || generator.body.trim().startsWith('[')
