@@ -26,7 +26,7 @@ type Store = {
   inFlight: number
   total: number | null
   rowCount: number | null
-  /** The last load's error while some page has not loaded since; null otherwise. */
+  /** The last load's error, until a page loads again. */
   error: unknown
   /** The rows the viewport shows (first, last): pages there are loaded first. */
   wanted: [number, number]
@@ -89,7 +89,8 @@ export function useResults(
         })
         s.pages.set(page, 'loaded')
         s.failed.delete(page)
-        if (s.failed.size === 0) s.error = null
+        // The server answers again: a page that failed is retried when it is in view.
+        s.error = null
         s.total = result.total
         s.rowCount = result.rowCount
       } catch (error) {
