@@ -23,6 +23,18 @@ function config(extra: Record<string, string> = {}) {
 describe('assay start', () => {
   const key = randomBytes(32).toString('base64')
 
+  /** A server over the shared database, and the sample evaluation in it. */
+  async function startWithSample() {
+    const first = await startServer(config({ ASSAY_SECRET_KEY: key }), {
+      sampleFile: SAMPLE,
+      log: () => {},
+    })
+    const { repos, engine } = first.services
+    const project = (await repos.projects.list())[0]
+    const evaluation = (await repos.evaluations.list(project?.id as string))[0]
+    return { first, engine, evaluation }
+  }
+
   it('creates an admin with a one-time link, a sample project, and serves the API', async () => {
     const lines: string[] = []
     const server = await startServer(config({ ASSAY_SECRET_KEY: key }), {
@@ -68,13 +80,7 @@ describe('assay start', () => {
   }, 30_000)
 
   it('resumes a run a shutdown stopped, and does not create the sample twice', async () => {
-    const first = await startServer(config({ ASSAY_SECRET_KEY: key }), {
-      sampleFile: SAMPLE,
-      log: () => {},
-    })
-    const { repos, engine } = first.services
-    const project = (await repos.projects.list())[0]
-    const evaluation = (await repos.evaluations.list(project?.id as string))[0]
+    const { first, engine, evaluation } = await startWithSample()
     const run = await engine.createRun({
       evaluationId: evaluation?.id as string,
       scope: { mode: 'all', columnIds: null, rowIds: null },
@@ -103,13 +109,7 @@ describe('assay start', () => {
   }, 60_000)
 
   it('starts when a shutdown-stopped run cannot resume because another run of it is queued', async () => {
-    const first = await startServer(config({ ASSAY_SECRET_KEY: key }), {
-      sampleFile: SAMPLE,
-      log: () => {},
-    })
-    const { repos, engine } = first.services
-    const project = (await repos.projects.list())[0]
-    const evaluation = (await repos.evaluations.list(project?.id as string))[0]
+    const { first, engine, evaluation } = await startWithSample()
     const scope = { mode: 'all' as const, columnIds: null, rowIds: null }
     const older = await engine.createRun({
       evaluationId: evaluation?.id as string,
