@@ -274,3 +274,68 @@ describe('createHttpCaller: a stalled body', () => {
     expect(performance.now() - started).toBeLessThan(2_000)
   })
 })
+
+describe('createHttpCaller: redirects', () => {
+  const post = (url: string): HttpRequest => ({
+    method: 'POST',
+    url,
+    headers: { 'x-api-key': 'secret-key', 'content-type': 'application/json' },
+    body: '{"q":1}',
+    timeoutMs: 10_000,
+  })
+
+  it('follows redirects within the origin, with the headers, turning a POST into a GET on 302/303', async () => {
+    const seen: { method?: string; url?: string; key?: string | string[] }[] = []
+    const base = await serve((req, res) => {
+      seen.push({ method: req.method, url: req.url, key: req.headers['x-api-key'] })
+      if (req.url === '/moved') {
+        res.writeHead(307, { location: '/kept' }).end()
+      } else if (req.url === '/kept') {
+        res.writeHead(303, { location: '/ok' }).end()
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{"output":"ok"}')
+    })
+    const result = await createHttpCaller().call(post(`${base}/moved`), {
+      signal: new AbortController().signal,
+    })
+    expect(result.ok && result.value.body).toBe('{"output":"ok"}')
+    expect(seen).toEqual([
+      { method: 'POST', url: '/moved', key: 'secret-key' },
+      { method: 'POST', url: '/kept', key: 'secret-key' },
+      { method: 'GET', url: '/ok', key: 'secret-key' },
+    ])
+  })
+
+  it('does not follow a redirect to another origin, so the headers never reach it', async () => {
+    const elsewhere: string[] = []
+    const other = await serve((req, res) => {
+      elsewhere.push(String(req.headers['x-api-key']))
+      res.end('{"output":"stolen"}')
+    })
+    const base = await serve((_req, res) => {
+      res.writeHead(302, { location: `${other}/collect` }).end()
+    })
+    const result = await createHttpCaller().call(post(`${base}/start`), {
+      signal: new AbortController().signal,
+    })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.error).toMatchObject({ kind: 'bad_request', retryable: false, status: 302 })
+    expect(result.error.message).toContain(`redirected to ${other}`)
+    expect(elsewhere).toEqual([])
+  })
+
+  it('gives up after 5 redirects and on a redirect to an invalid URL', async () => {
+    let hops = 0
+    const base = await serve((req, res) => {
+      hops++
+      if (req.url === '/bad') res.writeHead(301, { location: 'http://[::1' }).end()
+      else res.writeHead(302, { location: '/loop' }).end()
+    })
+    const signal = new AbortController().signal
+    const loop = await createHttpCaller().call(get(`${base}/loop`), { signal })
+    expect(!loop.ok && loop.error.message).toBe('too many redirects')
+    expect(hops).toBe(6)
+    const bad = await createHttpCaller().call(get(`${base}/bad`), { signal })
+    expect(!bad.ok && bad.error.message).toContain('redirect to an invalid URL')
+  })
+})

@@ -36,16 +36,52 @@ export function createHttpCaller(options: HttpCallerOptions = {}): HttpCaller {
       timeout.signal.addEventListener('abort', onTimeout, { once: true })
       if (signal.aborted) onAbort()
       const latency = () => Math.round(performance.now() - started)
+      const refused = (status: number, message: string): Result<HttpResponse, ModelFailure> => ({
+        ok: false,
+        error: {
+          kind: 'bad_request',
+          retryable: false,
+          retryAfterMs: null,
+          status,
+          message,
+          latencyMs: latency(),
+        },
+      })
       try {
-        const response = await doFetch(request.url, {
-          method: request.method,
-          headers: request.headers,
-          body:
-            request.method === 'GET' || request.method === 'DELETE'
-              ? undefined
-              : (request.body ?? undefined),
-          signal: combined.signal,
-        })
+        // Redirects are followed here, not by fetch: fetch would carry every header but
+        // Authorization to wherever a redirect points, and these headers often hold API keys.
+        // Only redirects within the request's origin are followed.
+        let url = request.url
+        let method = request.method
+        let payload =
+          method === 'GET' || method === 'DELETE' ? undefined : (request.body ?? undefined)
+        let response: Response
+        for (let hop = 0; ; hop++) {
+          response = await doFetch(url, {
+            method,
+            headers: request.headers,
+            body: payload,
+            signal: combined.signal,
+            redirect: 'manual',
+          })
+          const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null
+          if (location === null) break
+          await dropBody(response, null)
+          const next = URL.canParse(location, url) ? new URL(location, url) : null
+          if (!next) return refused(response.status, `redirect to an invalid URL: ${location}`)
+          if (next.origin !== new URL(request.url).origin) {
+            return refused(
+              response.status,
+              `redirected to ${next.origin}, another origin than the request's; not followed, so its headers are not sent there`,
+            )
+          }
+          if (hop >= MAX_REDIRECTS) return refused(response.status, 'too many redirects')
+          if (response.status === 303 || (response.status <= 302 && method === 'POST')) {
+            method = 'GET'
+            payload = undefined
+          }
+          url = next.href
+        }
         const headers: Record<string, string> = {}
         response.headers.forEach((value, key) => {
           headers[key] = value
@@ -112,15 +148,18 @@ export function createHttpCaller(options: HttpCallerOptions = {}): HttpCaller {
   }
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+const MAX_REDIRECTS = 5
+
 /** Why the request is dropped once enough of its answer has been read. */
 const DROPPED = new Error('response body dropped')
 
 /** Stops reading an answer and aborts its request (the connection is closed, not drained). */
-async function dropBody(response: Response, request: AbortController): Promise<void> {
+async function dropBody(response: Response, request: AbortController | null): Promise<void> {
   try {
     await response.body?.cancel()
   } catch {}
-  if (!request.signal.aborted) request.abort(DROPPED)
+  if (request && !request.signal.aborted) request.abort(DROPPED)
 }
 
 /**

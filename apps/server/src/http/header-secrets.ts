@@ -29,7 +29,9 @@ function fixedOrigin(url: string): string | null {
   const head = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url.trim())?.[0]
   if (!head || head.includes('{{')) return null
   try {
-    return new URL(head).origin
+    // Schemes other than http(s) all have the origin "null": equal, but not the same server.
+    const origin = new URL(head).origin
+    return origin === 'null' ? null : origin
   } catch {
     return null
   }
